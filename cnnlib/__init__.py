@@ -1,0 +1,40 @@
+"""cnnlib: the companion package of the CNN book.
+
+Scratch (numpy, NCHW) layers, optimizers and models in the style of Deep
+Learning from Scratch, their Keras twins, offline dataset loading, the
+mini-batch training loop, gradient checking and plotting helpers.
+
+``import cnnlib`` does not import TensorFlow; ``cnnlib.build_lenet`` and
+``cnnlib.build_alexnet`` import it on first use.
+"""
+
+from .claims import claim
+from .datasets import first_n, load_cifar10, load_mnist, one_hot, scale, to_nchw, to_nhwc
+from .gradcheck import numerical_gradient, rel_error
+from .im2col import col2im, conv_output_size, im2col
+from .layers import (
+    Affine,
+    AveragePooling,
+    BatchNormalization,
+    Convolution,
+    Dropout,
+    Flatten,
+    MaxPooling,
+    Relu,
+    SoftmaxCrossEntropy,
+)
+from .models import AlexNet, LeNet, Sequential
+from .optimizers import SGD, AdaGrad, Adadelta, Adam, Momentum, Nesterov, RMSprop
+from .training import History, TrainingDiverged, history_from_keras, train
+
+__version__ = "1.0.0"
+
+_KERAS = {"build_lenet", "build_alexnet"}
+
+
+def __getattr__(name):
+    if name in _KERAS:
+        from . import keras_models
+
+        return getattr(keras_models, name)
+    raise AttributeError(f"module 'cnnlib' has no attribute {name!r}")

@@ -1,0 +1,425 @@
+"""Scratch layers in numpy.
+
+Every layer has ``forward(x, train=True)`` and ``backward(dout)``; neither
+modifies its argument.  Trainable arrays live in ``layer.params`` and their
+gradients in ``layer.grads`` (dicts keyed by name).  Both dicts hold the same
+array objects for the layer's whole life: ``backward`` writes gradients into
+them in place, and an optimizer updates the parameters in place, so a model
+can hand these dicts to an optimizer once.
+
+Spatial layers take NCHW arrays (batch, channels, height, width), the layout
+of the original notebook.  float32 is the default; float64 works too (the
+gradient checks use it), and a layer keeps the dtype of its weights.
+"""
+
+import numpy as np
+
+from .im2col import col2im, conv_output_size, im2col, resolve_padding, windows
+
+__all__ = [
+    "Layer",
+    "Convolution",
+    "MaxPooling",
+    "AveragePooling",
+    "Relu",
+    "Affine",
+    "Flatten",
+    "Dropout",
+    "BatchNormalization",
+    "SoftmaxCrossEntropy",
+]
+
+
+def _check_ndim(x, ndim, layer, layout):
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{layer} expects a numpy array; got {type(x).__name__}")
+    if x.ndim != ndim:
+        raise ValueError(f"{layer} expects a {ndim}-D array {layout}; got shape {x.shape}")
+
+
+class Layer:
+    """Base class: no parameters, identity gradient bookkeeping."""
+
+    params: dict
+    grads: dict
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Convolution(Layer):
+    """2-D convolution (cross-correlation, as in every deep-learning library).
+
+    ``W``: ``(FN, C, FH, FW)``, ``b``: ``(FN,)``.  ``x``: ``(N, C, H, W)`` →
+    ``(N, FN, OH, OW)``.  ``pad``: integer, ``'valid'`` or ``'same'`` (Keras's
+    rule, including its extra row at the bottom/right when the total padding
+    is odd).  Book: chapters "Convolution" and "im2col".
+    """
+
+    def __init__(self, W, b, stride=1, pad=0):
+        super().__init__()
+        W = np.asarray(W)
+        b = np.asarray(b, dtype=W.dtype)
+        if W.ndim != 4:
+            raise ValueError(f"Convolution weights must be 4-D (FN, C, FH, FW); got shape {W.shape}")
+        if b.shape != (W.shape[0],):
+            raise ValueError(f"Convolution bias must have shape ({W.shape[0]},); got {b.shape}")
+        if not isinstance(stride, (int, np.integer)) or stride < 1:
+            raise ValueError(f"stride must be a positive integer; got {stride!r}")
+        resolve_padding((1, 1), (1, 1), 1, pad)  # validates the spelling early
+        self.stride, self.pad = int(stride), pad
+        self.params = {"W": W, "b": b}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+
+    @property
+    def W(self):
+        return self.params["W"]
+
+    @property
+    def b(self):
+        return self.params["b"]
+
+    def output_shape(self, input_shape):
+        """``(C, H, W)`` → ``(FN, OH, OW)``."""
+        C, H, W = input_shape
+        FN, _, FH, FW = self.W.shape
+        (pt, pb), (pl, pr) = resolve_padding((H, W), (FH, FW), self.stride, self.pad)
+        mode = self.pad if isinstance(self.pad, str) else None
+        return (
+            FN,
+            conv_output_size(H, FH, self.stride, mode or (pt, pb)),
+            conv_output_size(W, FW, self.stride, mode or (pl, pr)),
+        )
+
+    def forward(self, x, train=True):
+        _check_ndim(x, 4, "Convolution", "(N, C, H, W)")
+        FN, C, FH, FW = self.W.shape
+        if x.shape[1] != C:
+            raise ValueError(
+                f"Convolution input has {x.shape[1]} channels but the filters expect {C} "
+                f"(x shape {x.shape}, W shape {self.W.shape}); NHWC data must be transposed to NCHW"
+            )
+        N = x.shape[0]
+        _, OH, OW = self.output_shape(x.shape[1:])
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        out = col @ self.W.reshape(FN, -1).T
+        out += self.b
+        self.x_shape, self.col = x.shape, col
+        return out.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+        np.sum(dout, axis=0, out=self.grads["b"])
+        np.matmul(dout.T, self.col, out=self.grads["W"].reshape(FN, -1))
+        dcol = dout @ self.W.reshape(FN, -1)
+        return col2im(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+
+    def __repr__(self):
+        FN, C, FH, FW = self.W.shape
+        return f"Convolution({FN}@{C}x{FH}x{FW}, stride={self.stride}, pad={self.pad!r})"
+
+
+class _Pooling(Layer):
+    def __init__(self, pool_size=2, stride=None, pad="valid"):
+        super().__init__()
+        ph, pw = (pool_size, pool_size) if np.isscalar(pool_size) else pool_size
+        self.pool_h, self.pool_w = int(ph), int(pw)
+        self.stride = int(stride) if stride is not None else self.pool_h
+        if self.stride < 1 or self.pool_h < 1 or self.pool_w < 1:
+            raise ValueError(f"pool size and stride must be positive; got {pool_size!r}, {stride!r}")
+        resolve_padding((1, 1), (1, 1), 1, pad)
+        self.pad = pad
+
+    def output_shape(self, input_shape):
+        C, H, W = input_shape
+        (pt, pb), (pl, pr) = resolve_padding((H, W), (self.pool_h, self.pool_w), self.stride, self.pad)
+        mode = self.pad if isinstance(self.pad, str) else None
+        return (
+            C,
+            conv_output_size(H, self.pool_h, self.stride, mode or (pt, pb)),
+            conv_output_size(W, self.pool_w, self.stride, mode or (pl, pr)),
+        )
+
+    def _fast(self, x):
+        """Non-overlapping windows that tile the input exactly: a reshape is enough."""
+        H, W = x.shape[2:]
+        return (
+            self.stride == self.pool_h == self.pool_w
+            and H % self.stride == 0
+            and W % self.stride == 0
+            and resolve_padding((H, W), (self.pool_h, self.pool_w), self.stride, self.pad) == ((0, 0), (0, 0))
+        )
+
+    def _scatter(self, dwin, x_shape):
+        """Add window gradients ``(N, C, OH, OW, ph, pw)`` back onto the input grid."""
+        N, C, H, W = x_shape
+        OH, OW = dwin.shape[2:4]
+        S = self.stride
+        (pt, pb), (pl, pr) = resolve_padding((H, W), (self.pool_h, self.pool_w), S, self.pad)
+        dx = np.zeros((N, C, H + pt + pb + S - 1, W + pl + pr + S - 1), dtype=dwin.dtype)
+        for i in range(self.pool_h):
+            for j in range(self.pool_w):
+                dx[:, :, i : i + S * OH : S, j : j + S * OW : S] += dwin[:, :, :, :, i, j]
+        return dx[:, :, pt : pt + H, pl : pl + W]
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.pool_h}x{self.pool_w}, stride={self.stride}, pad={self.pad!r})"
+
+
+class MaxPooling(_Pooling):
+    """Max over each window; no parameters.  ``(N, C, H, W)`` → ``(N, C, OH, OW)``.
+
+    Padding (Keras's ``'same'``) never wins the max, as in Keras.  On the way
+    back the whole gradient of a window goes to the position of its maximum
+    (the first one, if several tie).  Book: chapter "Pooling".
+    """
+
+    def forward(self, x, train=True):
+        _check_ndim(x, 4, "MaxPooling", "(N, C, H, W)")
+        self.output_shape(x.shape[1:])  # validates the geometry with a clear message
+        self.x_shape = x.shape
+        if self._fast(x):
+            N, C, H, W = x.shape
+            S = self.stride
+            win = x.reshape(N, C, H // S, S, W // S, S).transpose(0, 1, 2, 4, 3, 5)
+        else:
+            fill = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
+            win, _ = windows(x, self.pool_h, self.pool_w, self.stride, self.pad, fill)
+        win = win.reshape(*win.shape[:4], -1)
+        self.arg = win.argmax(axis=-1)
+        return np.take_along_axis(win, self.arg[..., None], axis=-1)[..., 0]
+
+    def backward(self, dout):
+        N, C, OH, OW = dout.shape
+        k = self.pool_h * self.pool_w
+        dwin = np.zeros((N, C, OH, OW, k), dtype=dout.dtype)
+        np.put_along_axis(dwin, self.arg[..., None], dout[..., None], axis=-1)
+        dwin = dwin.reshape(N, C, OH, OW, self.pool_h, self.pool_w)
+        if self._fast(np.empty((0, 0) + self.x_shape[2:])):
+            return dwin.transpose(0, 1, 2, 4, 3, 5).reshape(self.x_shape)
+        return self._scatter(dwin, self.x_shape)
+
+
+class AveragePooling(_Pooling):
+    """Mean over each window; no parameters.  ``(N, C, H, W)`` → ``(N, C, OH, OW)``.
+
+    With ``'same'`` padding the mean is over the real pixels of the window
+    only (padding is not counted), exactly as Keras's ``AveragePooling2D``.
+    """
+
+    def forward(self, x, train=True):
+        _check_ndim(x, 4, "AveragePooling", "(N, C, H, W)")
+        self.output_shape(x.shape[1:])
+        self.x_shape = x.shape
+        win, _ = windows(x, self.pool_h, self.pool_w, self.stride, self.pad, 0.0)
+        ones = np.ones((1, 1) + x.shape[2:], dtype=x.dtype)
+        count_win, _ = windows(ones, self.pool_h, self.pool_w, self.stride, self.pad, 0.0)
+        self.count = count_win.sum(axis=(-2, -1))  # (1, 1, OH, OW)
+        return win.sum(axis=(-2, -1)) / self.count
+
+    def backward(self, dout):
+        share = (dout / self.count)[..., None, None]
+        dwin = np.broadcast_to(share, dout.shape + (self.pool_h, self.pool_w))
+        return self._scatter(dwin, self.x_shape)
+
+
+class Relu(Layer):
+    """max(0, x), elementwise.  Any shape in, same shape out."""
+
+    def forward(self, x, train=True):
+        self.mask = x > 0
+        return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
+
+    def backward(self, dout):
+        return np.where(self.mask, dout, 0).astype(dout.dtype, copy=False)
+
+
+class Flatten(Layer):
+    """``(N, ...)`` → ``(N, D)``; backward restores the shape."""
+
+    def forward(self, x, train=True):
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(self.x_shape)
+
+
+class Affine(Layer):
+    """Fully connected (Keras ``Dense``): ``x @ W + b``.
+
+    ``W``: ``(D, M)``, ``b``: ``(M,)``.  ``x``: ``(N, D)`` or ``(N, ...)`` with
+    ``D`` elements per sample (flattened here; the shape comes back in
+    ``backward``).  Output ``(N, M)``.
+    """
+
+    def __init__(self, W, b):
+        super().__init__()
+        W = np.asarray(W)
+        b = np.asarray(b, dtype=W.dtype)
+        if W.ndim != 2:
+            raise ValueError(f"Affine weights must be 2-D (D, M); got shape {W.shape}")
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"Affine bias must have shape ({W.shape[1]},); got {b.shape}")
+        self.params = {"W": W, "b": b}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+
+    def forward(self, x, train=True):
+        if not isinstance(x, np.ndarray) or x.ndim < 2:
+            raise ValueError(f"Affine expects an array (N, D) or (N, ...); got shape {np.shape(x)}")
+        W = self.params["W"]
+        x2 = x.reshape(x.shape[0], -1)
+        if x2.shape[1] != W.shape[0]:
+            raise ValueError(
+                f"Affine input has {x2.shape[1]} features per sample (shape {x.shape}) "
+                f"but W has {W.shape[0]} rows (W shape {W.shape})"
+            )
+        self.x_shape, self.x2 = x.shape, x2
+        out = x2 @ W
+        out += self.params["b"]
+        return out
+
+    def backward(self, dout):
+        np.matmul(self.x2.T, dout, out=self.grads["W"])
+        np.sum(dout, axis=0, out=self.grads["b"])
+        return (dout @ self.params["W"].T).reshape(self.x_shape)
+
+    def __repr__(self):
+        return f"Affine({self.params['W'].shape[0]} -> {self.params['W'].shape[1]})"
+
+
+class Dropout(Layer):
+    """Inverted dropout (as Keras): in training each unit is zeroed with
+    probability ``rate`` and the survivors are scaled by ``1 / (1 - rate)``;
+    at test time the layer is the identity."""
+
+    def __init__(self, rate=0.5, seed=None):
+        super().__init__()
+        if not 0 <= rate < 1:
+            raise ValueError(f"dropout rate must be in [0, 1); got {rate}")
+        self.rate = rate
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x, train=True):
+        if not train or self.rate == 0:
+            self.mask = None
+            return x
+        keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate
+        self.mask = keep.astype(x.dtype) / x.dtype.type(1 - self.rate)
+        return x * self.mask
+
+    def backward(self, dout):
+        return dout if self.mask is None else dout * self.mask
+
+    def __repr__(self):
+        return f"Dropout({self.rate})"
+
+
+class BatchNormalization(Layer):
+    """Batch normalisation, Keras semantics.
+
+    Normalises each channel (NCHW input: over N, H, W) or each feature
+    (``(N, D)`` input: over N).  Training uses the batch mean and (biased)
+    variance and updates the running statistics with
+    ``moving = momentum * moving + (1 - momentum) * batch``; inference uses the
+    running statistics.  Defaults ``momentum=0.99``, ``epsilon=1e-3`` as in Keras.
+    ``gamma`` and ``beta`` are parameters; the moving statistics live in
+    ``layer.state`` (saved with the model, never touched by an optimizer).
+    """
+
+    def __init__(self, num_features, momentum=0.99, epsilon=1e-3, dtype=np.float32):
+        super().__init__()
+        self.momentum, self.epsilon = momentum, epsilon
+        self.params = {"gamma": np.ones(num_features, dtype), "beta": np.zeros(num_features, dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.state = {"moving_mean": np.zeros(num_features, dtype), "moving_var": np.ones(num_features, dtype)}
+
+    def _axes(self, x):
+        if x.ndim not in (2, 4):
+            raise ValueError(f"BatchNormalization expects (N, D) or (N, C, H, W); got shape {x.shape}")
+        C = self.params["gamma"].shape[0]
+        if x.shape[1] != C:
+            raise ValueError(f"BatchNormalization was built for {C} channels/features; input shape {x.shape}")
+        axes = (0,) if x.ndim == 2 else (0, 2, 3)
+        shape = (1, C) if x.ndim == 2 else (1, C, 1, 1)
+        return axes, shape
+
+    def forward(self, x, train=True):
+        axes, shape = self._axes(x)
+        gamma = self.params["gamma"].reshape(shape)
+        beta = self.params["beta"].reshape(shape)
+        if train:
+            mean = x.mean(axis=axes)
+            var = x.var(axis=axes)
+            m = self.momentum
+            self.state["moving_mean"] *= m
+            self.state["moving_mean"] += (1 - m) * mean
+            self.state["moving_var"] *= m
+            self.state["moving_var"] += (1 - m) * var
+        else:
+            mean, var = self.state["moving_mean"], self.state["moving_var"]
+        inv_std = (1.0 / np.sqrt(var + self.epsilon)).astype(x.dtype)
+        xhat = (x - mean.reshape(shape)) * inv_std.reshape(shape)
+        self.cache = (xhat, inv_std, axes, shape, train)
+        return gamma * xhat + beta
+
+    def backward(self, dout):
+        xhat, inv_std, axes, shape, train = self.cache
+        np.sum(dout, axis=axes, out=self.grads["beta"])
+        np.sum(dout * xhat, axis=axes, out=self.grads["gamma"])
+        g = (self.params["gamma"] * inv_std).reshape(shape)
+        if not train:  # running statistics are constants
+            return dout * g
+        n = dout.size // dout.shape[1]
+        dbeta = self.grads["beta"].reshape(shape)
+        dgamma = self.grads["gamma"].reshape(shape)
+        return g * (dout - dbeta / n - xhat * dgamma / n)
+
+    def __repr__(self):
+        return f"BatchNormalization({self.params['gamma'].shape[0]})"
+
+
+class SoftmaxCrossEntropy(Layer):
+    """Softmax followed by the mean cross-entropy over the batch.
+
+    ``forward(x, t)``: ``x`` logits ``(N, K)``, ``t`` integer labels ``(N,)``
+    (or ``(N, 1)``, as Keras's CIFAR-10 labels) or one-hot / probability rows
+    ``(N, K)``.  Returns a Python float.  Computed through log-sum-exp, so large
+    logits neither overflow nor give ``log(0)``.  ``backward(dout=1.0)``
+    returns ``dout * (softmax(x) - t) / N``.
+    """
+
+    def forward(self, x, t, train=True):
+        _check_ndim(x, 2, "SoftmaxCrossEntropy", "(N, classes) of logits")
+        N, K = x.shape
+        t = np.asarray(t)
+        if t.ndim == 2 and t.shape[1] == 1 and K != 1:
+            t = t[:, 0]
+        if t.shape[0] != N:
+            raise ValueError(f"{N} logits but {t.shape[0]} labels")
+        if t.ndim == 1:
+            if not np.issubdtype(t.dtype, np.integer):
+                raise ValueError(f"integer class labels expected; got dtype {t.dtype}")
+            if t.size and (t.min() < 0 or t.max() >= K):
+                raise ValueError(f"labels must lie in [0, {K - 1}]; got values from {t.min()} to {t.max()}")
+            target = np.zeros_like(x)
+            target[np.arange(N), t] = 1
+        elif t.shape == x.shape:
+            target = t.astype(x.dtype, copy=False)
+        else:
+            raise ValueError(f"labels must be (N,) integers or (N, {K}) one-hot; got shape {t.shape}")
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        log_p = shifted - log_z
+        self.y = np.exp(log_p)
+        self.t = target
+        return float(-(target * log_p).sum() / N)
+
+    def backward(self, dout=1.0):
+        N = self.y.shape[0]
+        return (self.y - self.t) * (self.y.dtype.type(dout) / N)

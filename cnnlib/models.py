@@ -1,0 +1,262 @@
+"""Scratch models: a ``Sequential`` container, ``LeNet`` and ``AlexNet``.
+
+The API is the original notebook's (Deep Learning from Scratch lineage)::
+
+    loss = model.forward(x_batch, t_batch)
+    model.backward()
+    optimizer.update(model.params, model.grads)
+    acc = model.accuracy(x_test, t_test)
+
+Inputs are NCHW arrays; labels are integers or one-hot rows.  Book: chapters
+"LeNet from scratch on MNIST" and "AlexNet from scratch on CIFAR-10".
+"""
+
+from collections import OrderedDict
+
+import numpy as np
+
+from .layers import (
+    Affine,
+    AveragePooling,
+    BatchNormalization,
+    Convolution,
+    Dropout,
+    Flatten,
+    MaxPooling,
+    Relu,
+    SoftmaxCrossEntropy,
+)
+
+__all__ = ["Sequential", "LeNet", "AlexNet", "conv", "dense", "init_std"]
+
+_PREFIX = {
+    Convolution: "conv",
+    MaxPooling: "maxpool",
+    AveragePooling: "avgpool",
+    Relu: "relu",
+    Affine: "dense",
+    Flatten: "flatten",
+    Dropout: "dropout",
+    BatchNormalization: "bn",
+}
+
+
+class Sequential:
+    """Layers applied in order, then a softmax cross-entropy loss.
+
+    ``layers``: a list of layers, or of ``(name, layer)`` pairs.  Unnamed
+    layers are named as Keras does: ``conv1``, ``relu2``, ``dense1``, ...
+    ``model.params`` and ``model.grads`` map ``"conv1.W"``-style keys to the
+    layers' own arrays, so an optimizer that updates ``params`` in place
+    updates the layers.
+    """
+
+    def __init__(self, layers, loss=None):
+        self.layers = OrderedDict()
+        counts = {}
+        for item in layers:
+            name, layer = item if isinstance(item, tuple) else (None, item)
+            if name is None:
+                prefix = _PREFIX.get(type(layer), type(layer).__name__.lower())
+                counts[prefix] = counts.get(prefix, 0) + 1
+                name = f"{prefix}{counts[prefix]}"
+            if name in self.layers:
+                raise ValueError(f"two layers are named {name!r}")
+            self.layers[name] = layer
+        self.loss_layer = loss or SoftmaxCrossEntropy()
+        self.params = {f"{n}.{k}": v for n, l in self.layers.items() for k, v in l.params.items()}
+        self.grads = {f"{n}.{k}": v for n, l in self.layers.items() for k, v in l.grads.items()}
+
+    # ----------------------------------------------------------------- running
+    def predict(self, x, train=False):
+        """Logits ``(N, classes)`` for a batch ``x``."""
+        for layer in self.layers.values():
+            x = layer.forward(x, train)
+        return x
+
+    def forward(self, x, t, train=True):
+        """Loss (a float) of the batch ``x`` with labels ``t``; keeps what ``backward`` needs."""
+        if len(x) != len(t):
+            raise ValueError(f"{len(x)} inputs but {len(t)} labels")
+        return self.loss_layer.forward(self.predict(x, train), t)
+
+    loss = forward
+
+    def backward(self, dout=1.0):
+        """Gradients of the last ``forward`` loss, written into ``self.grads``; returns d loss / d x."""
+        dout = self.loss_layer.backward(dout)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        return dout
+
+    def gradient(self, x, t):
+        """``forward`` then ``backward``; returns ``self.grads`` (the DLfS spelling)."""
+        self.forward(x, t)
+        self.backward()
+        return self.grads
+
+    def activations(self, x):
+        """Every layer's output for ``x`` (inference mode), by layer name."""
+        out = OrderedDict()
+        for name, layer in self.layers.items():
+            x = layer.forward(x, train=False)
+            out[name] = x
+        return out
+
+    def accuracy(self, x, t, batch_size=500):
+        """Share of correctly classified samples, computed ``batch_size`` at a time
+        so that 10,000 CIFAR-10 images never need one giant im2col."""
+        t = np.asarray(t)
+        if t.ndim == 2 and t.shape[1] > 1:
+            t = t.argmax(axis=1)
+        t = t.reshape(len(t))
+        if len(x) != len(t):
+            raise ValueError(f"{len(x)} inputs but {len(t)} labels")
+        correct = 0
+        for i in range(0, len(x), batch_size):
+            y = self.predict(x[i : i + batch_size])
+            correct += int((y.argmax(axis=1) == t[i : i + batch_size]).sum())
+        return correct / len(x)
+
+    # ------------------------------------------------------------ parameters
+    @property
+    def state(self):
+        """Non-trainable arrays (batch-norm running statistics), by ``"bn1.moving_mean"``-style key."""
+        return {f"{n}.{k}": v for n, l in self.layers.items() for k, v in getattr(l, "state", {}).items()}
+
+    def count_params(self):
+        return sum(p.size for p in self.params.values())
+
+    def save_params(self, path):
+        """Save parameters and running statistics to an ``.npz`` file (no pickles)."""
+        np.savez(path, **self.params, **self.state)
+
+    def load_params(self, path):
+        """Load what ``save_params`` wrote, in place; every key and shape must match."""
+        arrays = {**self.params, **self.state}
+        with np.load(path, allow_pickle=False) as f:
+            missing = sorted(set(arrays) - set(f.files))
+            extra = sorted(set(f.files) - set(arrays))
+            if missing or extra:
+                raise ValueError(f"{path}: parameters do not match this model (missing {missing}, unexpected {extra})")
+            for key, target in arrays.items():
+                value = f[key]
+                if value.shape != target.shape:
+                    raise ValueError(
+                        f"{path}: {key!r} has shape {value.shape} in the file but {target.shape} in the model"
+                    )
+                target[...] = value
+
+    def summary(self, input_shape):
+        """A Keras-like table of output shapes and parameter counts for inputs of ``input_shape`` (C, H, W)."""
+        x = np.zeros((1,) + tuple(input_shape), dtype=np.float32)
+        lines = [f"{'layer':<12}{'type':<50}{'output shape':<18}{'params':>10}"]
+        for name, layer in self.layers.items():
+            x = layer.forward(x, train=False)
+            n = sum(p.size for p in layer.params.values())
+            lines.append(f"{name:<12}{layer!r:<50}{str(x.shape[1:]):<18}{n:>10,}")
+        lines.append(f"total parameters: {self.count_params():,}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return "Sequential(\n" + "\n".join(f"  {n}: {l!r}" for n, l in self.layers.items()) + "\n)"
+
+
+def init_std(weight_init, fan_in):
+    """Standard deviation of the initial weights: ``'he'`` → sqrt(2 / fan_in),
+    ``'xavier'`` → sqrt(1 / fan_in), or a number used as it is (the original's 0.01)."""
+    if isinstance(weight_init, str):
+        if weight_init.lower() in ("he", "relu"):
+            return np.sqrt(2.0 / fan_in)
+        if weight_init.lower() in ("xavier", "glorot", "sigmoid"):
+            return np.sqrt(1.0 / fan_in)
+        raise ValueError(f"weight_init must be 'he', 'xavier' or a number; got {weight_init!r}")
+    return float(weight_init)
+
+
+def conv(rng, in_ch, out_ch, size, stride=1, pad=0, weight_init="he", dtype=np.float32):
+    """A ``Convolution`` with random weights drawn from ``rng``."""
+    std = init_std(weight_init, in_ch * size * size)
+    W = (rng.standard_normal((out_ch, in_ch, size, size)) * std).astype(dtype)
+    return Convolution(W, np.zeros(out_ch, dtype), stride, pad)
+
+
+def dense(rng, n_in, n_out, weight_init="he", dtype=np.float32):
+    """An ``Affine`` with random weights drawn from ``rng``."""
+    W = (rng.standard_normal((n_in, n_out)) * init_std(weight_init, n_in)).astype(dtype)
+    return Affine(W, np.zeros(n_out, dtype))
+
+
+def _check_input_dim(input_dim):
+    if len(input_dim) != 3 or min(input_dim) < 1:
+        raise ValueError(f"input_dim must be (channels, height, width); got {input_dim!r}")
+
+
+def LeNet(input_dim=(1, 28, 28), class_num=10, weight_init="he", seed=None, dtype=np.float32):
+    """LeNet as in the original notebook (ReLU and max-pooling, as modern code does).
+
+    conv 6@5x5 → ReLU → maxpool 2 → conv 16@5x5 → ReLU → maxpool 2 →
+    dense 120 → ReLU → dense 84 → ReLU → dense ``class_num``.
+    ``weight_init``: ``'he'`` (default), ``'xavier'``, or a standard deviation
+    such as the original's ``0.01``.  ``seed`` makes the weights reproducible.
+    """
+    _check_input_dim(input_dim)
+    rng = np.random.default_rng(seed)
+    C, H, W = input_dim
+    pool = MaxPooling(2, 2)
+    layers = [conv(rng, C, 6, 5, weight_init=weight_init, dtype=dtype), Relu(), pool]
+    layers += [conv(rng, 6, 16, 5, weight_init=weight_init, dtype=dtype), Relu(), MaxPooling(2, 2)]
+    shape = input_dim
+    for layer in layers:
+        if hasattr(layer, "output_shape"):
+            shape = layer.output_shape(shape)
+    flat = int(np.prod(shape))
+    layers += [Flatten(), dense(rng, flat, 120, weight_init, dtype), Relu()]
+    layers += [dense(rng, 120, 84, weight_init, dtype), Relu(), dense(rng, 84, class_num, weight_init, dtype)]
+    return Sequential(layers)
+
+
+def AlexNet(
+    input_dim=(3, 32, 32),
+    class_num=10,
+    channels=(96, 256, 384, 384, 256),
+    hidden=2048,
+    dropout=0.5,
+    weight_init="he",
+    seed=None,
+    dtype=np.float32,
+):
+    """The small-image AlexNet of the original notebook.
+
+    conv 96@11x11 stride 4 → ReLU → maxpool 3/2 → BN → conv 256@5x5 → ReLU →
+    maxpool 3/2 → BN → conv 384@3x3 → ReLU → conv 384@3x3 → ReLU →
+    conv 256@3x3 → ReLU → maxpool 3/2 → BN → dense 2048 → ReLU → dropout 0.5 →
+    dense 2048 → ReLU → dropout 0.5 → dense ``class_num``; every convolution
+    and pooling uses ``'same'`` padding.  ``channels`` and ``hidden`` shrink it
+    (the tests check the gradient of a small one).
+    """
+    _check_input_dim(input_dim)
+    if len(channels) != 5:
+        raise ValueError(f"channels must list the 5 convolutions' filter counts; got {channels!r}")
+    rng = np.random.default_rng(seed)
+    c1, c2, c3, c4, c5 = channels
+    kw = dict(weight_init=weight_init, dtype=dtype)
+    layers = [
+        conv(rng, input_dim[0], c1, 11, 4, "same", **kw), Relu(), MaxPooling(3, 2, "same"), BatchNormalization(c1, dtype=dtype),
+        conv(rng, c1, c2, 5, 1, "same", **kw), Relu(), MaxPooling(3, 2, "same"), BatchNormalization(c2, dtype=dtype),
+        conv(rng, c2, c3, 3, 1, "same", **kw), Relu(),
+        conv(rng, c3, c4, 3, 1, "same", **kw), Relu(),
+        conv(rng, c4, c5, 3, 1, "same", **kw), Relu(), MaxPooling(3, 2, "same"), BatchNormalization(c5, dtype=dtype),
+    ]  # fmt: skip
+    shape = input_dim
+    for layer in layers:
+        if hasattr(layer, "output_shape"):
+            shape = layer.output_shape(shape)
+    dseed = rng.integers(2**31)
+    layers += [
+        Flatten(),
+        dense(rng, int(np.prod(shape)), hidden, **kw), Relu(), Dropout(dropout, seed=dseed),
+        dense(rng, hidden, hidden, **kw), Relu(), Dropout(dropout, seed=dseed + 1),
+        dense(rng, hidden, class_num, **kw),
+    ]  # fmt: skip
+    return Sequential(layers)

@@ -1,0 +1,150 @@
+"""Optimizers for the scratch models, step for step the same as ``keras.optimizers``.
+
+``optimizer.update(params, grads)`` changes every array of ``params`` in place
+(the layers hold the same arrays, so they see the new values at once).  The
+defaults and update rules are Keras 3's, so one step of ``Adam()`` here and
+``keras.optimizers.Adam()`` there gives the same numbers; ``tests/test_optimizers.py``
+checks it.  ``weight_decay`` is Keras's decoupled decay:
+``p -= learning_rate * weight_decay * p`` before the step.
+"""
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "Adadelta"]
+
+
+class Optimizer:
+    """Base class: per-parameter state, created on first use and kept by key."""
+
+    def __init__(self, learning_rate, weight_decay=None):
+        if learning_rate <= 0:
+            raise ValueError(f"learning_rate must be positive; got {learning_rate}")
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.iterations = 0
+        self.state = {}
+
+    def _slots(self, key, param, *names, fill=0.0):
+        if key not in self.state:
+            self.state[key] = tuple(np.full_like(param, fill) for _ in names)
+        return self.state[key]
+
+    def update(self, params, grads):
+        if params.keys() != grads.keys():
+            missing = set(params) ^ set(grads)
+            raise KeyError(f"params and grads must have the same keys; these differ: {sorted(missing)}")
+        for key, p in params.items():
+            g = grads[key]
+            if g.shape != p.shape:
+                raise ValueError(f"gradient for {key!r} has shape {g.shape}, parameter has {p.shape}")
+            lr = p.dtype.type(self.learning_rate)
+            if self.weight_decay:
+                p -= p * (lr * p.dtype.type(self.weight_decay))
+            self._step(key, p, g, lr)
+        self.iterations += 1
+
+    def _step(self, key, p, g, lr):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent ``p -= lr * g``, or with ``momentum`` (and ``nesterov``) as Keras's SGD."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def _step(self, key, p, g, lr):
+        if not self.momentum:
+            p -= lr * g
+            return
+        (m,) = self._slots(key, p, "m")
+        mu = p.dtype.type(self.momentum)
+        m *= mu
+        m -= lr * g
+        if self.nesterov:
+            p += mu * m - lr * g
+        else:
+            p += m
+
+
+class Momentum(SGD):
+    """SGD with momentum: ``v = momentum * v - lr * g; p += v``."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, weight_decay=None):
+        super().__init__(learning_rate, momentum, nesterov=False, weight_decay=weight_decay)
+
+
+class Nesterov(SGD):
+    """Nesterov momentum, as ``keras.optimizers.SGD(momentum=..., nesterov=True)``."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, weight_decay=None):
+        super().__init__(learning_rate, momentum, nesterov=True, weight_decay=weight_decay)
+
+
+class AdaGrad(Optimizer):
+    """``h += g²; p -= lr * g / sqrt(h + eps)``, ``h`` starting at ``initial_accumulator_value``."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def _step(self, key, p, g, lr):
+        (h,) = self._slots(key, p, "h", fill=self.initial_accumulator_value)
+        h += g * g
+        p -= lr * g / np.sqrt(h + p.dtype.type(self.epsilon))
+
+
+class RMSprop(Optimizer):
+    """``v = rho * v + (1 - rho) g²; p -= lr * g / sqrt(v + eps)`` (Keras's RMSprop, no momentum)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _step(self, key, p, g, lr):
+        (v,) = self._slots(key, p, "v")
+        rho = p.dtype.type(self.rho)
+        v *= rho
+        v += (1 - rho) * g * g
+        p -= lr * g / np.sqrt(v + p.dtype.type(self.epsilon))
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), with Keras's form of the bias correction:
+    ``alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``, ``p -= alpha * m / (sqrt(v) + eps)``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _step(self, key, p, g, lr):
+        m, v = self._slots(key, p, "m", "v")
+        dt = p.dtype.type
+        t = self.iterations + 1
+        alpha = lr * np.sqrt(1 - dt(self.beta_2) ** t) / (1 - dt(self.beta_1) ** t)
+        m += (g - m) * (1 - dt(self.beta_1))
+        v += (g * g - v) * (1 - dt(self.beta_2))
+        p -= (m * alpha) / (np.sqrt(v) + dt(self.epsilon))
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012) as Keras: ``delta = -sqrt(D + eps) / sqrt(G + eps) * g; p += lr * delta``."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _step(self, key, p, g, lr):
+        acc_g, acc_d = self._slots(key, p, "acc_grad", "acc_delta")
+        dt = p.dtype.type
+        rho, eps = dt(self.rho), dt(self.epsilon)
+        acc_g *= rho
+        acc_g += (1 - rho) * g * g
+        delta = -np.sqrt(acc_d + eps) * g / np.sqrt(acc_g + eps)
+        acc_d *= rho
+        acc_d += (1 - rho) * delta * delta
+        p += lr * delta
