@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Execute chapters top to bottom and store their outputs in place: what the
+# website shows and what nbval re-checks. Usage: scripts/run_notebooks.sh [book/NN_name.ipynb ...]
+# (no argument: every chapter). Prints each notebook's wall time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+[ -x "$PY" ] || PY=python3
+export TF_CPP_MIN_LOG_LEVEL=2
+if [ -z "${CNNLIB_DATA:-}" ] && [ -d ../shared/datasets ]; then
+  CNNLIB_DATA=$(cd ../shared/datasets && pwd)
+  export CNNLIB_DATA
+fi
+if [ $# -eq 0 ]; then set -- book/*.ipynb; fi
+for nb in "$@"; do
+  start=$(date +%s)
+  "$PY" -m jupyter nbconvert --to notebook --execute --inplace \
+    --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 "$nb"
+  echo "$nb: $(( $(date +%s) - start )) s"
+done
