@@ -8,6 +8,7 @@ mini-batch training loop, gradient checking and plotting helpers.
 ``cnnlib.build_alexnet`` import it on first use.
 """
 
+from . import checks, datasets, notebook, plotting
 from .claims import claim
 from .datasets import first_n, load_cifar10, load_mnist, one_hot, scale, to_nchw, to_nhwc
 from .gradcheck import numerical_gradient, rel_error
