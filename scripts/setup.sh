@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One command from a fresh machine with Python 3.11 to the built book:
+#   creates .venv, installs requirements.txt and cnnlib (editable), serves MathJax
+#   locally (npm package mathjax@3), installs Debian's chromium for the site test
+#   when run as root, then builds the website into _build/html.
+# Usage: bash scripts/setup.sh [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv with $($PYTHON --version)"
+  "$PYTHON" -m venv .venv
+fi
+echo "== installing requirements.txt and cnnlib"
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -r requirements.txt
+.venv/bin/python -m pip install -q --no-deps -e .
+
+echo "== MathJax (served from _static/mathjax, no CDN)"
+bash scripts/fetch_mathjax.sh
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing Debian's chromium for the site test"
+    bash scripts/install_chromium.sh
+  else
+    echo "== note: chromium is not installed; the site test (tests/site) will be skipped."
+    echo "   As root: bash scripts/install_chromium.sh"
+  fi
+fi
+
+if [ "${1:-}" != "--no-build" ]; then
+  .venv/bin/python scripts/make_status.py
+  bash scripts/build_book.sh
+  echo "== the book is at _build/html/index.html"
+fi
