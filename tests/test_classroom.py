@@ -1,0 +1,103 @@
+"""The student edition: solutions become stubs, and every exercise's check works both ways
+on the book's own notebooks (passes on the reference answer, fails on the stub)."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cnnlib import checks
+from cnnlib.classroom import main, student_edition, student_notebook, stub_source
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+CHECK_CALL = re.compile(r"(?:cnnlib\.)?(?:checks\.)?(check_\w+)\((\w+)\)")
+
+
+def _exercise_pairs():
+    """(notebook, solution source, check name, function name) for every solution cell followed by a check."""
+    pairs = []
+    for path in sorted(BOOK.glob("*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        for i, cell in enumerate(cells):
+            if cell.cell_type != "code" or "solution" not in cell.metadata.get("tags", []):
+                continue
+            for later in cells[i + 1 : i + 4]:
+                m = CHECK_CALL.search(later.source) if later.cell_type == "code" else None
+                if m and hasattr(checks, m.group(1)):
+                    pairs.append((path.name, cell.source, m.group(1), m.group(2)))
+                    break
+    return pairs
+
+
+PAIRS = _exercise_pairs()
+
+
+def test_the_book_has_checked_coding_exercises():
+    # chapters 2-6 each ask for a piece of the CNN with a check (CONTRIBUTING.md)
+    assert len({check for _, _, check, _ in PAIRS}) >= 5, PAIRS
+
+
+def _run(source, check_name, fn_name):
+    namespace = {}
+    exec("import numpy as np\nimport cnnlib\n", namespace)
+    exec(source, namespace)
+    getattr(checks, check_name)(namespace[fn_name])
+
+
+@pytest.mark.parametrize("nb, source, check_name, fn_name", PAIRS, ids=[f"{p[0]}-{p[2]}" for p in PAIRS])
+def test_reference_solution_passes_its_check(nb, source, check_name, fn_name, capsys):
+    _run(source, check_name, fn_name)
+    assert "agree with the reference" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("nb, source, check_name, fn_name", PAIRS, ids=[f"{p[0]}-{p[2]}" for p in PAIRS])
+def test_student_stub_fails_its_check(nb, source, check_name, fn_name):
+    with pytest.raises(checks.CheckFailed, match="not written yet"):
+        _run(stub_source(source), check_name, fn_name)
+
+
+def test_student_notebook_removes_answers_and_outputs():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("```{exercise}\n:label: q\nWhy?\n```\n\n```{solution} q\n:class: dropdown\nBecause.\n```\n"),
+        nbformat.v4.new_code_cell(
+            "def relu(x):\n    '''max(0, x)'''\n    return x * (x > 0)\n",
+            metadata={"tags": ["solution", "hide-input"], "hint": "use a mask"},
+        ),
+        nbformat.v4.new_code_cell("relu(1)", execution_count=3, outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=3)]),
+    ]
+    before = json.dumps(nb)
+    student, stubs = student_notebook(nb)
+    assert json.dumps(nb) == before, "the book's notebook must not be changed"
+    assert stubs == 1
+    md, solution, check = student.cells
+    assert "Because" not in md.source and "Why?" in md.source
+    assert "return x * (x > 0)" not in solution.source
+    assert "raise NotImplementedError('use a mask')" in solution.source
+    assert "hide-input" not in solution.metadata["tags"]
+    assert check.outputs == [] and check.execution_count is None
+
+
+def test_command_writes_every_notebook(tmp_path, capsys):
+    out = tmp_path / "student"
+    assert main(["student-edition", str(out), "--book", str(BOOK)]) == 0
+    written = sorted(p.name for p in out.glob("*.ipynb"))
+    assert written == sorted(p.name for p in BOOK.glob("*.ipynb"))
+    for path in out.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, path.name
+                assert "solution" not in cell.metadata.get("tags", []), path.name
+            else:
+                assert "{solution}" not in cell.source, path.name
+    assert "student edition written to" in capsys.readouterr().out
+
+
+def test_command_refuses_to_overwrite_the_book(tmp_path):
+    with pytest.raises(ValueError, match="another folder"):
+        student_edition(BOOK, BOOK)
+    with pytest.raises(FileNotFoundError, match="no notebooks"):
+        student_edition(tmp_path, tmp_path / "out")
