@@ -73,7 +73,9 @@ class Convolution(Layer):
         resolve_padding((1, 1), (1, 1), 1, pad)  # validates the spelling early
         self.stride, self.pad = int(stride), pad
         self.params = {"W": W, "b": b}
-        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+        # C-contiguous, so that backward's reshaped out= view writes into it even when W is
+        # not contiguous (e.g. a transposed Keras kernel); zeros_like would copy W's layout
+        self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros_like(b)}
 
     @property
     def W(self):
