@@ -16,6 +16,7 @@ The files are ``mnist.npz`` and ``cifar10.npz`` with the keys ``x_train``,
 
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,7 @@ def _read(name, data_dir):
         with np.load(path, allow_pickle=False) as f:
             arrays = {key: f[key] for key in _EXPECTED[name] if key in f.files}
             present = list(f.files)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as e:
         raise DatasetError(
             f"{path} (from {origin}) is not a readable .npz file ({type(e).__name__}: {e}); "
             f"the download may be truncated: replace the file."
