@@ -118,7 +118,7 @@ def history_from_keras(keras_history):
     epochs = len(h["loss"])
     history["epoch"] = list(range(1, epochs + 1))
     history["loss"] = [float(v) for v in h["loss"]]
-    history["train_acc"] = [float(v) for v in h.get("accuracy", [None] * epochs)]
+    history["train_acc"] = [float(v) for v in h["accuracy"]] if "accuracy" in h else [None] * epochs
     history["test_acc"] = [float(v) for v in h.get("val_accuracy", [None] * epochs)] if "val_accuracy" in h else [None] * epochs
     history["seconds"] = [None] * epochs
     return history
