@@ -106,6 +106,10 @@ def plot_images(images, labels=None, ncols=10, cmap="gray", title=None):
         images = images.transpose(0, 2, 3, 1)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
+        raise ValueError(
+            f"images must be (N, H, W), or NHWC / NCHW with 1 or 3 channels; got shape {np.shape(images)}"
+        )
     n = len(images)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
