@@ -1,0 +1,152 @@
+"""Shared fixtures of the cnnlib unit tests.
+
+Markers (registered below):
+
+* ``keras``: imports TensorFlow/Keras (a few seconds on start-up, then eager
+  ops); ``-m "not keras"`` runs the numpy-only part in a few seconds.
+* ``slow``: a real training run (LeNet on 6,000 MNIST images). CI runs it too.
+
+The gradient checks and Keras comparisons record their largest error; the
+terminal summary prints the worst of each, so a run shows how much headroom
+the thresholds have.
+"""
+
+import os
+
+# Before anything imports TensorFlow: its C++ start-up lines are noise.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from pathlib import Path  # noqa: E402
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from cnnlib.gradcheck import numerical_gradient, rel_error  # noqa: E402
+
+# worst errors seen in this session: {kind: (value, test id, what)}
+_WORST = {}
+
+
+def _record(kind, value, request, what):
+    value = float(value)
+    if kind not in _WORST or value > _WORST[kind][0]:
+        _WORST[kind] = (value, request.node.nodeid, what)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "keras: imports TensorFlow/Keras (deselect with -m 'not keras')")
+    config.addinivalue_line("markers", "slow: a real training run of tens of seconds (CI runs it)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _WORST:
+        return
+    terminalreporter.section("largest errors seen")
+    for kind in sorted(_WORST):
+        value, nodeid, what = _WORST[kind]
+        terminalreporter.write_line(f"{kind}: {value:.3e}  ({what}; {nodeid})")
+
+
+# --------------------------------------------------------------------- numpy
+@pytest.fixture
+def rng():
+    """A fresh, seeded generator per test: tests do not depend on their order."""
+    return np.random.default_rng(0)
+
+
+@pytest.fixture
+def grad_check(request):
+    """``grad_check(f, x, analytic, what)`` → CS231n relative error between
+    ``numerical_gradient(f, x)`` and ``analytic`` (recorded for the summary).
+
+    ``f`` must read ``x`` itself (the layer's parameter array, or the input
+    array that ``f`` passes to ``forward``): ``numerical_gradient`` perturbs it
+    in place.
+    """
+
+    def check(f, x, analytic, what):
+        numeric = numerical_gradient(f, x)
+        assert numeric.shape == np.shape(analytic), f"{what}: gradient shape {np.shape(analytic)}, expected {x.shape}"
+        err = rel_error(numeric, analytic)
+        _record("gradient check rel_error (float64)", err, request, what)
+        # a check that compares zeros with zeros proves nothing
+        assert np.abs(numeric).max() > 1e-6, f"{what}: the numerical gradient is all ~0; the check is vacuous"
+        return err
+
+    return check
+
+
+def layer_loss(layer, x, dout, train=True):
+    """The scalar ``sum(layer.forward(x) * dout)``, whose gradient is what ``backward(dout)`` returns."""
+    return lambda: float(np.sum(layer.forward(x, train) * dout))
+
+
+@pytest.fixture
+def assert_close(request):
+    """``assert_close(actual, desired, rtol, atol, what)``: ``np.testing.assert_allclose``
+    that records the largest relative difference (|a - d| / max(|d|, atol)) for the summary."""
+
+    def check(actual, desired, rtol, atol, what):
+        actual = np.asarray(actual, dtype=np.float64)
+        desired = np.asarray(desired, dtype=np.float64)
+        assert actual.shape == desired.shape, f"{what}: shape {actual.shape}, expected {desired.shape}"
+        diff = np.abs(actual - desired)
+        _record("Keras comparison max |a - k| / max(|k|, atol)", (diff / np.maximum(np.abs(desired), atol)).max(), request, what)
+        _record("Keras comparison max |a - k|", diff.max(), request, what)
+        np.testing.assert_allclose(actual, desired, rtol=rtol, atol=atol, err_msg=what)
+
+    return check
+
+
+# --------------------------------------------------------------------- Keras
+@pytest.fixture(scope="session")
+def keras():
+    """Keras (TensorFlow backend), imported on first use only."""
+    keras = pytest.importorskip("keras")
+    return keras
+
+
+@pytest.fixture(scope="session")
+def tf(keras):
+    import tensorflow as tf
+
+    return tf
+
+
+# ------------------------------------------------------------------ datasets
+@pytest.fixture(scope="session")
+def data_dir():
+    """The folder of the offline data files, from ``CNNLIB_DATA`` (CI sets it).
+
+    Unset → the tests that need the real files are skipped with the reason.
+    Set but wrong → they fail: a broken CI setting must not pass quietly.
+    """
+    env = os.environ.get("CNNLIB_DATA")
+    if not env:
+        pytest.skip(
+            "CNNLIB_DATA is not set: the real-data tests need the offline files mnist.npz and "
+            "cifar10.npz (CI sets CNNLIB_DATA=/work/shared/datasets)"
+        )
+    return Path(env)
+
+
+@pytest.fixture(scope="session")
+def mnist(data_dir):
+    from cnnlib import load_mnist
+
+    return load_mnist(data_dir)
+
+
+@pytest.fixture(scope="session")
+def mnist_small(mnist):
+    """64 scaled MNIST training images, NCHW float32, and their labels."""
+    from cnnlib import first_n, scale, to_nchw
+
+    (x, y), _ = mnist
+    x, y = first_n(x, y, 64)
+    return to_nchw(scale(x)), y.astype(np.int64)
