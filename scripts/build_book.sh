@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Build the book into _build/html, offline, failing on any Sphinx warning.
+#   scripts/build_book.sh            # incremental build
+#   scripts/build_book.sh --all      # extra args go to `jupyter-book build` (--all = rebuild everything)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/fetch_mathjax.sh
+
+if [[ -x .venv/bin/jupyter-book ]]; then
+    JB=.venv/bin/jupyter-book
+else
+    JB=$(command -v jupyter-book) || { echo "build_book: jupyter-book not found" >&2; exit 1; }
+fi
+
+# -W turns warnings into errors, --keep-going reports all of them before failing.
+# Jupyter Book prints warnings but has exited 0 on some of them in the past, so
+# the log is also scanned for "WARNING:"/"ERROR:" lines.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+"$JB" build . -W --keep-going "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+warnings=$(grep -cE '(WARNING|ERROR|CRITICAL):' "$log" || true)
+if [[ $status -ne 0 || $warnings -ne 0 ]]; then
+    echo "build_book: FAILED (exit $status, $warnings warning/error lines)" >&2
+    exit $(( status != 0 ? status : 1 ))
+fi
+echo "build_book: OK, zero warnings -> _build/html/index.html"
