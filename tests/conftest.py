@@ -8,9 +8,11 @@ Markers (registered below):
 
 The gradient checks and Keras comparisons record their largest error; the
 terminal summary prints the worst of each, so a run shows how much headroom
-the thresholds have.
+the thresholds have; with ``CNNLIB_TEST_ERRORS=file.jsonl`` every value is
+appended to that file.
 """
 
+import json
 import os
 
 # Before anything imports TensorFlow: its C++ start-up lines are noise.
@@ -34,6 +36,10 @@ _WORST = {}
 
 def _record(kind, value, request, what):
     value = float(value)
+    log = os.environ.get("CNNLIB_TEST_ERRORS")  # optional: every value, one JSON line each
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"kind": kind, "value": value, "what": what, "test": request.node.nodeid}) + "\n")
     if kind not in _WORST or value > _WORST[kind][0]:
         _WORST[kind] = (value, request.node.nodeid, what)
 
@@ -61,16 +67,16 @@ def rng():
 
 @pytest.fixture
 def grad_check(request):
-    """``grad_check(f, x, analytic, what)`` → CS231n relative error between
-    ``numerical_gradient(f, x)`` and ``analytic`` (recorded for the summary).
+    """``grad_check(f, x, analytic, what, h=1e-5)`` → CS231n relative error between
+    ``numerical_gradient(f, x, h)`` and ``analytic`` (recorded for the summary).
 
     ``f`` must read ``x`` itself (the layer's parameter array, or the input
     array that ``f`` passes to ``forward``): ``numerical_gradient`` perturbs it
     in place.
     """
 
-    def check(f, x, analytic, what):
-        numeric = numerical_gradient(f, x)
+    def check(f, x, analytic, what, h=1e-5):
+        numeric = numerical_gradient(f, x, h)
         assert numeric.shape == np.shape(analytic), f"{what}: gradient shape {np.shape(analytic)}, expected {x.shape}"
         err = rel_error(numeric, analytic)
         _record("gradient check rel_error (float64)", err, request, what)
