@@ -10,11 +10,17 @@ can hand these dicts to an optimizer once.
 Spatial layers take NCHW arrays (batch, channels, height, width), the layout
 of the original notebook.  float32 is the default; float64 works too (the
 gradient checks use it), and a layer keeps the dtype of its weights.
+
+Speed (the book's appendix "Performance"): every loop here runs over kernel
+or window *offsets* (at most a few dozen), never over images or pixels; the
+convolution is one matrix product in a layout that needs no copy of its
+operands; large scratch arrays are kept between steps instead of being
+allocated anew.  Arrays a layer *returns* are always new, so a caller may keep them.
 """
 
 import numpy as np
 
-from .im2col import col2im, conv_output_size, im2col, resolve_padding, windows
+from .im2col import col2im_t, conv_output_size, im2col_t, pad_input, resolve_padding, windows
 
 __all__ = [
     "Layer",
@@ -46,6 +52,19 @@ class Layer:
     def __init__(self):
         self.params = {}
         self.grads = {}
+
+    def _buffer(self, name, shape, dtype):
+        """A scratch array kept from one call to the next (new only when the shape or dtype changes).
+
+        A LeNet step needs several megabytes of scratch; allocating them anew
+        every step costs page faults on fresh memory each time.  Only for
+        arrays the layer keeps to itself, never for what it returns.
+        """
+        buffers = self.__dict__.setdefault("_buffers", {})
+        buf = buffers.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = buffers[name] = np.empty(shape, dtype=dtype)
+        return buf
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -107,19 +126,29 @@ class Convolution(Layer):
             )
         N = x.shape[0]
         _, OH, OW = self.output_shape(x.shape[1:])
-        col = im2col(x, FH, FW, self.stride, self.pad)
-        out = col @ self.W.reshape(FN, -1).T
-        out += self.b
+        dtype = np.result_type(x.dtype, self.W.dtype)
+        # col: (C*FH*FW, N*OH*OW), one column per output pixel (im2col_t), in a kept buffer
+        col = self._buffer("col", (C * FH * FW, N * OH * OW), dtype)
+        im2col_t(x, FH, FW, self.stride, self.pad, out=col)
+        # one matrix product for the whole batch: (FN, C*FH*FW) @ (C*FH*FW, N*OH*OW)
+        y = np.matmul(self.W.reshape(FN, -1), col, out=self._buffer("y", (FN, N * OH * OW), dtype))
+        # (FN, N, OH*OW) -> NCHW, adding the bias in the same pass
+        out = np.empty((N, FN, OH, OW), dtype=dtype)
+        np.add(y.reshape(FN, N, OH * OW).transpose(1, 0, 2), self.b[:, None], out=out.reshape(N, FN, OH * OW))
         self.x_shape, self.col = x.shape, col
-        return out.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)
+        return out
 
     def backward(self, dout):
         FN, C, FH, FW = self.W.shape
-        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
-        np.sum(dout, axis=0, out=self.grads["b"])
-        np.matmul(dout.T, self.col, out=self.grads["W"].reshape(FN, -1))
-        dcol = dout @ self.W.reshape(FN, -1)
-        return col2im(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+        N, _, OH, OW = dout.shape
+        col = self.col
+        # dout in the layout of the forward product: (FN, N*OH*OW)
+        d = self._buffer("dout", (FN, N * OH * OW), col.dtype)
+        np.copyto(d.reshape(FN, N, OH * OW), dout.reshape(N, FN, OH * OW).transpose(1, 0, 2))
+        np.sum(d, axis=1, out=self.grads["b"])
+        np.matmul(d, col.T, out=self.grads["W"].reshape(FN, -1))
+        dcol = np.matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", col.shape, col.dtype))
+        return col2im_t(dcol, self.x_shape, FH, FW, self.stride, self.pad)
 
     def __repr__(self):
         FN, C, FH, FW = self.W.shape
@@ -147,16 +176,6 @@ class _Pooling(Layer):
             conv_output_size(W, self.pool_w, self.stride, mode or (pl, pr)),
         )
 
-    def _fast(self, x):
-        """Non-overlapping windows that tile the input exactly: a reshape is enough."""
-        H, W = x.shape[2:]
-        return (
-            self.stride == self.pool_h == self.pool_w
-            and H % self.stride == 0
-            and W % self.stride == 0
-            and resolve_padding((H, W), (self.pool_h, self.pool_w), self.stride, self.pad) == ((0, 0), (0, 0))
-        )
-
     def _scatter(self, dwin, x_shape):
         """Add window gradients ``(N, C, OH, OW, ph, pw)`` back onto the input grid."""
         N, C, H, W = x_shape
@@ -179,32 +198,53 @@ class MaxPooling(_Pooling):
     Padding (Keras's ``'same'``) never wins the max, as in Keras.  On the way
     back the whole gradient of a window goes to the position of its maximum
     (the first one, if several tie).  Book: chapter "Pooling".
+
+    Both passes loop over the ``pool_h * pool_w`` offsets of a window, each
+    step one numpy operation on the whole batch: the forward keeps a running
+    maximum and, in ``arg``, the offset where it was first reached (a strict
+    ``>`` leaves ties to the earlier offset); the backward sends ``dout`` to
+    the pixels whose offset is ``arg``.
     """
+
+    def _offsets(self):
+        return [(i, j) for i in range(self.pool_h) for j in range(self.pool_w)]
 
     def forward(self, x, train=True):
         _check_ndim(x, 4, "MaxPooling", "(N, C, H, W)")
-        self.output_shape(x.shape[1:])  # validates the geometry with a clear message
+        _, OH, OW = self.output_shape(x.shape[1:])  # also validates the geometry with a clear message
         self.x_shape = x.shape
-        if self._fast(x):
-            N, C, H, W = x.shape
-            S = self.stride
-            win = x.reshape(N, C, H // S, S, W // S, S).transpose(0, 1, 2, 4, 3, 5)
-        else:
-            fill = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
-            win, _ = windows(x, self.pool_h, self.pool_w, self.stride, self.pad, fill)
-        win = win.reshape(*win.shape[:4], -1)
-        self.arg = win.argmax(axis=-1)
-        return np.take_along_axis(win, self.arg[..., None], axis=-1)[..., 0]
+        S = self.stride
+        pads = resolve_padding(x.shape[2:], (self.pool_h, self.pool_w), S, self.pad)
+        fill = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
+        xp = pad_input(x, pads, fill)
+        out = arg = None
+        for k, (i, j) in enumerate(self._offsets()):
+            xk = xp[:, :, i : i + S * OH : S, j : j + S * OW : S]  # offset (i, j) of every window: a view
+            if out is None:
+                out = xk.copy()
+                arg = np.zeros(out.shape, dtype=np.uint8 if self.pool_h * self.pool_w <= 256 else np.intp)
+                continue
+            # arg = k where xk beats the running max; offsets only grow, so this is
+            # max(arg, k * (xk > out)), far faster than np.copyto(..., where=...)
+            np.maximum(arg, (xk > out) * arg.dtype.type(k), out=arg)
+            np.maximum(out, xk, out=out)
+        self.arg = arg
+        return out
 
     def backward(self, dout):
-        N, C, OH, OW = dout.shape
-        k = self.pool_h * self.pool_w
-        dwin = np.zeros((N, C, OH, OW, k), dtype=dout.dtype)
-        np.put_along_axis(dwin, self.arg[..., None], dout[..., None], axis=-1)
-        dwin = dwin.reshape(N, C, OH, OW, self.pool_h, self.pool_w)
-        if self._fast(np.empty((0, 0) + self.x_shape[2:])):
-            return dwin.transpose(0, 1, 2, 4, 3, 5).reshape(self.x_shape)
-        return self._scatter(dwin, self.x_shape)
+        N, C, H, W = self.x_shape
+        OH, OW = dout.shape[2:]
+        S = self.stride
+        (pt, pb), (pl, pr) = resolve_padding((H, W), (self.pool_h, self.pool_w), S, self.pad)
+        dx = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=dout.dtype)
+        disjoint = S >= self.pool_h and S >= self.pool_w
+        for k, (i, j) in enumerate(self._offsets()):
+            target = dx[:, :, i : i + S * OH : S, j : j + S * OW : S]
+            if disjoint:  # windows do not overlap: every input pixel gets at most one value
+                np.multiply(dout, self.arg == k, out=target)
+            else:  # overlapping windows: a pixel collects from each window whose max it is
+                target += dout * (self.arg == k)
+        return dx[:, :, pt : pt + H, pl : pl + W]  # dx itself when there is no padding
 
 
 class AveragePooling(_Pooling):
@@ -235,10 +275,11 @@ class Relu(Layer):
 
     def forward(self, x, train=True):
         self.mask = x > 0
-        return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
+        # np.maximum with a Python 0 keeps the dtype of x (np.where was ~10x slower)
+        return np.maximum(x, 0)
 
     def backward(self, dout):
-        return np.where(self.mask, dout, 0).astype(dout.dtype, copy=False)
+        return dout * self.mask  # a bool mask multiplies as 0/1 and keeps dout's dtype
 
 
 class Flatten(Layer):
