@@ -1,11 +1,39 @@
 """One call at the top of every chapter: seeds, thread counts, print options, figure style."""
 
+import contextlib
 import os
 import random
+import sys
 
 import numpy as np
 
 __all__ = ["setup"]
+
+
+@contextlib.contextmanager
+def _silenced_fd2():
+    """Send file descriptor 2 to /dev/null for the block.
+
+    TensorFlow >= 2.16 writes its start-up notices (the oneDNN line, preceded by
+    "All log messages before absl::InitializeLog() ...") from C++ straight to
+    fd 2 during ``import tensorflow``, ignoring ``TF_CPP_MIN_LOG_LEVEL``.  In a
+    notebook they become a stderr output with a timestamp, which nbval would
+    compare.  Python exceptions still propagate.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def setup(seed=0, keras=False, threads=2):
@@ -33,8 +61,9 @@ def setup(seed=0, keras=False, threads=2):
         }
     )
     if keras:
+        with _silenced_fd2():
+            import tensorflow as tf
         import keras as _keras
-        import tensorflow as tf
 
         try:
             tf.config.threading.set_intra_op_parallelism_threads(threads)
