@@ -20,7 +20,7 @@ allocated anew.  Arrays a layer *returns* are always new, so a caller may keep t
 
 import numpy as np
 
-from .im2col import col2im_t, conv_output_size, im2col_t, pad_input, resolve_padding, windows
+from .im2col import axis_order, col2im_t, conv_output_size, im2col_t, new_like, pad_input, resolve_padding, windows
 
 __all__ = [
     "Layer",
@@ -41,6 +41,29 @@ def _check_ndim(x, ndim, layer, layout):
         raise TypeError(f"{layer} expects a numpy array; got {type(x).__name__}")
     if x.ndim != ndim:
         raise ValueError(f"{layer} expects a {ndim}-D array {layout}; got shape {x.shape}")
+
+
+# Column blocks for the convolution's matrix products.  OpenBLAS multiplies a
+# matrix of few rows (6 filters) by one of ~70,000 columns (LeNet's first layer)
+# two to three times slower than it does the same product in blocks of a few
+# thousand columns, whose operands stay in the core's cache; with many rows the
+# blocks neither help nor hurt.
+_BLOCK = 4096
+
+
+def _matmul(a, b, out):
+    """``out = a @ b``, in blocks of ``_BLOCK`` columns of ``b``."""
+    for s in range(0, b.shape[1], _BLOCK):
+        np.matmul(a, b[:, s : s + _BLOCK], out=out[:, s : s + _BLOCK])
+    return out
+
+
+def _matmul_t(a, b, out):
+    """``out = a @ b.T``, summed over blocks of ``_BLOCK`` columns of ``a`` and ``b``."""
+    np.matmul(a[:, :_BLOCK], b[:, :_BLOCK].T, out=out)
+    for s in range(_BLOCK, a.shape[1], _BLOCK):
+        out += a[:, s : s + _BLOCK] @ b[:, s : s + _BLOCK].T
+    return out
 
 
 class Layer:
@@ -127,27 +150,26 @@ class Convolution(Layer):
         N = x.shape[0]
         _, OH, OW = self.output_shape(x.shape[1:])
         dtype = np.result_type(x.dtype, self.W.dtype)
-        # col: (C*FH*FW, N*OH*OW), one column per output pixel (im2col_t), in a kept buffer
-        col = self._buffer("col", (C * FH * FW, N * OH * OW), dtype)
+        # col: (C*FH*FW, OH*OW*N), one column per output pixel, batch index last (im2col_t),
+        # in a buffer kept between steps
+        col = self._buffer("col", (C * FH * FW, OH * OW * N), dtype)
         im2col_t(x, FH, FW, self.stride, self.pad, out=col)
-        # one matrix product for the whole batch: (FN, C*FH*FW) @ (C*FH*FW, N*OH*OW)
-        y = np.matmul(self.W.reshape(FN, -1), col, out=self._buffer("y", (FN, N * OH * OW), dtype))
-        # (FN, N, OH*OW) -> NCHW, adding the bias in the same pass
-        out = np.empty((N, FN, OH, OW), dtype=dtype)
-        np.add(y.reshape(FN, N, OH * OW).transpose(1, 0, 2), self.b[:, None], out=out.reshape(N, FN, OH * OW))
+        # the whole batch in one matrix product: (FN, C*FH*FW) @ (C*FH*FW, OH*OW*N)
+        y = _matmul(self.W.reshape(FN, -1), col, out=np.empty((FN, col.shape[1]), dtype))
+        y += self.b[:, None]
         self.x_shape, self.col = x.shape, col
-        return out
+        # y is the NCHW output stored as (FN, OH, OW, N): hand it on as a view, no copy;
+        # the next layers work in whatever memory order they are given
+        return y.reshape(FN, OH, OW, N).transpose(3, 0, 1, 2)
 
     def backward(self, dout):
         FN, C, FH, FW = self.W.shape
-        N, _, OH, OW = dout.shape
         col = self.col
-        # dout in the layout of the forward product: (FN, N*OH*OW)
-        d = self._buffer("dout", (FN, N * OH * OW), col.dtype)
-        np.copyto(d.reshape(FN, N, OH * OW), dout.reshape(N, FN, OH * OW).transpose(1, 0, 2))
+        # dout in the layout of y; a view when dout is stored batch last (as this layer's output is)
+        d = dout.transpose(1, 2, 3, 0).reshape(FN, -1)
         np.sum(d, axis=1, out=self.grads["b"])
-        np.matmul(d, col.T, out=self.grads["W"].reshape(FN, -1))
-        dcol = np.matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", col.shape, col.dtype))
+        _matmul_t(d, col, out=self.grads["W"].reshape(FN, -1))
+        dcol = _matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", col.shape, col.dtype))
         return col2im_t(dcol, self.x_shape, FH, FW, self.stride, self.pad)
 
     def __repr__(self):
@@ -221,14 +243,14 @@ class MaxPooling(_Pooling):
         for k, (i, j) in enumerate(self._offsets()):
             xk = xp[:, :, i : i + S * OH : S, j : j + S * OW : S]  # offset (i, j) of every window: a view
             if out is None:
-                out = xk.copy()
-                arg = np.zeros(out.shape, dtype=np.uint8 if self.pool_h * self.pool_w <= 256 else np.intp)
+                out = xk.copy(order="K")  # keeps x's memory order
+                arg = np.zeros_like(out, dtype=np.uint8 if self.pool_h * self.pool_w <= 256 else np.intp)
                 continue
             # arg = k where xk beats the running max; offsets only grow, so this is
             # max(arg, k * (xk > out)), far faster than np.copyto(..., where=...)
             np.maximum(arg, (xk > out) * arg.dtype.type(k), out=arg)
             np.maximum(out, xk, out=out)
-        self.arg = arg
+        self.arg, self.x_order = arg, axis_order(x)
         return out
 
     def backward(self, dout):
@@ -236,7 +258,8 @@ class MaxPooling(_Pooling):
         OH, OW = dout.shape[2:]
         S = self.stride
         (pt, pb), (pl, pr) = resolve_padding((H, W), (self.pool_h, self.pool_w), S, self.pad)
-        dx = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=dout.dtype)
+        # dx in the memory order of the forward input: the layer below combines it with its own arrays
+        dx = new_like(self.x_order, (N, C, H + pt + pb, W + pl + pr), fill=0, dtype=dout.dtype)
         disjoint = S >= self.pool_h and S >= self.pool_w
         for k, (i, j) in enumerate(self._offsets()):
             target = dx[:, :, i : i + S * OH : S, j : j + S * OW : S]
@@ -286,11 +309,17 @@ class Flatten(Layer):
     """``(N, ...)`` → ``(N, D)``; backward restores the shape."""
 
     def forward(self, x, train=True):
-        self.x_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        self.x_shape, self.x_order = x.shape, axis_order(x)
+        return x.reshape(x.shape[0], -1)  # a copy if x is not stored in C order
 
     def backward(self, dout):
-        return dout.reshape(self.x_shape)
+        dx = dout.reshape(self.x_shape)
+        if self.x_order == axis_order(dx):
+            return dx
+        # back in the memory order of the forward input, which the layer below works in
+        out = new_like(self.x_order, self.x_shape, dtype=dout.dtype)
+        out[...] = dx
+        return out
 
 
 class Affine(Layer):
