@@ -6,6 +6,12 @@ defaults and update rules are Keras 3's, so one step of ``Adam()`` here and
 ``keras.optimizers.Adam()`` there gives the same numbers; ``tests/test_optimizers.py``
 checks it.  ``weight_decay`` is Keras's decoupled decay:
 ``p -= learning_rate * weight_decay * p`` before the step.
+
+Every step is written with in-place operations (``np.multiply(g, lr, out=tmp)``,
+``p -= tmp``) into scratch arrays the optimizer keeps: AlexNet has 8.5 million
+parameters, and ``p -= lr * g`` would allocate (and page-fault) a new 34 MB
+temporary every step.  The operations and their order are those of the formulas,
+so the numbers are the same as the plain expressions'.
 """
 
 import numpy as np
@@ -23,11 +29,21 @@ class Optimizer:
         self.weight_decay = weight_decay
         self.iterations = 0
         self.state = {}
+        self._scratch = {}
 
     def _slots(self, key, param, *names, fill=0.0):
         if key not in self.state:
             self.state[key] = tuple(np.full_like(param, fill) for _ in names)
         return self.state[key]
+
+    def _tmp(self, p, i=0):
+        """Scratch array ``i`` shaped like ``p``: a view into one flat buffer per ``i`` and dtype,
+        shared by all parameters (they are updated one after another)."""
+        key = (i, p.dtype)
+        buf = self._scratch.get(key)
+        if buf is None or buf.size < p.size:
+            buf = self._scratch[key] = np.empty(p.size, p.dtype)
+        return buf[: p.size].reshape(p.shape)
 
     def update(self, params, grads):
         if params.keys() != grads.keys():
@@ -39,7 +55,7 @@ class Optimizer:
                 raise ValueError(f"gradient for {key!r} has shape {g.shape}, parameter has {p.shape}")
             lr = p.dtype.type(self.learning_rate)
             if self.weight_decay:
-                p -= p * (lr * p.dtype.type(self.weight_decay))
+                p -= np.multiply(p, lr * p.dtype.type(self.weight_decay), out=self._tmp(p))
             self._step(key, p, g, lr)
         self.iterations += 1
 
@@ -58,15 +74,18 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = momentum, nesterov
 
     def _step(self, key, p, g, lr):
+        lr_g = np.multiply(g, lr, out=self._tmp(p))
         if not self.momentum:
-            p -= lr * g
+            p -= lr_g
             return
         (m,) = self._slots(key, p, "m")
         mu = p.dtype.type(self.momentum)
         m *= mu
-        m -= lr * g
-        if self.nesterov:
-            p += mu * m - lr * g
+        m -= lr_g
+        if self.nesterov:  # p += mu * m - lr * g
+            step = np.multiply(m, mu, out=self._tmp(p, 1))
+            step -= lr_g
+            p += step
         else:
             p += m
 
@@ -94,8 +113,8 @@ class AdaGrad(Optimizer):
 
     def _step(self, key, p, g, lr):
         (h,) = self._slots(key, p, "h", fill=self.initial_accumulator_value)
-        h += g * g
-        p -= lr * g / np.sqrt(h + p.dtype.type(self.epsilon))
+        h += np.multiply(g, g, out=self._tmp(p))
+        p -= _scaled_step(g, lr, h, p.dtype.type(self.epsilon), self._tmp(p), self._tmp(p, 1))
 
 
 class RMSprop(Optimizer):
@@ -109,8 +128,10 @@ class RMSprop(Optimizer):
         (v,) = self._slots(key, p, "v")
         rho = p.dtype.type(self.rho)
         v *= rho
-        v += (1 - rho) * g * g
-        p -= lr * g / np.sqrt(v + p.dtype.type(self.epsilon))
+        t = np.multiply(g, 1 - rho, out=self._tmp(p))  # (1 - rho) * g * g
+        t *= g
+        v += t
+        p -= _scaled_step(g, lr, v, p.dtype.type(self.epsilon), self._tmp(p), self._tmp(p, 1))
 
 
 class Adam(Optimizer):
@@ -126,9 +147,19 @@ class Adam(Optimizer):
         dt = p.dtype.type
         t = self.iterations + 1
         alpha = lr * np.sqrt(1 - dt(self.beta_2) ** t) / (1 - dt(self.beta_1) ** t)
-        m += (g - m) * (1 - dt(self.beta_1))
-        v += (g * g - v) * (1 - dt(self.beta_2))
-        p -= (m * alpha) / (np.sqrt(v) + dt(self.epsilon))
+        a, b = self._tmp(p), self._tmp(p, 1)
+        np.subtract(g, m, out=a)  # m += (g - m) * (1 - beta_1)
+        a *= 1 - dt(self.beta_1)
+        m += a
+        np.multiply(g, g, out=a)  # v += (g * g - v) * (1 - beta_2)
+        a -= v
+        a *= 1 - dt(self.beta_2)
+        v += a
+        np.multiply(m, alpha, out=a)  # p -= (m * alpha) / (sqrt(v) + eps)
+        np.sqrt(v, out=b)
+        b += dt(self.epsilon)
+        a /= b
+        p -= a
 
 
 class Adadelta(Optimizer):
@@ -142,9 +173,30 @@ class Adadelta(Optimizer):
         acc_g, acc_d = self._slots(key, p, "acc_grad", "acc_delta")
         dt = p.dtype.type
         rho, eps = dt(self.rho), dt(self.epsilon)
+        a, delta = self._tmp(p), self._tmp(p, 1)
         acc_g *= rho
-        acc_g += (1 - rho) * g * g
-        delta = -np.sqrt(acc_d + eps) * g / np.sqrt(acc_g + eps)
+        np.multiply(g, 1 - rho, out=a)  # acc_g += (1 - rho) * g * g
+        a *= g
+        acc_g += a
+        np.add(acc_d, eps, out=delta)  # delta = -sqrt(acc_d + eps) * g / sqrt(acc_g + eps)
+        np.sqrt(delta, out=delta)
+        np.negative(delta, out=delta)
+        delta *= g
+        np.add(acc_g, eps, out=a)
+        np.sqrt(a, out=a)
+        delta /= a
         acc_d *= rho
-        acc_d += (1 - rho) * delta * delta
-        p += lr * delta
+        np.multiply(delta, 1 - rho, out=a)  # acc_d += (1 - rho) * delta * delta
+        a *= delta
+        acc_d += a
+        delta *= lr  # p += lr * delta
+        p += delta
+
+
+def _scaled_step(g, lr, acc, eps, out, tmp):
+    """``lr * g / sqrt(acc + eps)`` into ``out``, with ``tmp`` as scratch (AdaGrad, RMSprop)."""
+    np.multiply(g, lr, out=out)
+    np.add(acc, eps, out=tmp)
+    np.sqrt(tmp, out=tmp)
+    out /= tmp
+    return out
