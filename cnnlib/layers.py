@@ -258,9 +258,11 @@ class MaxPooling(_Pooling):
         OH, OW = dout.shape[2:]
         S = self.stride
         (pt, pb), (pl, pr) = resolve_padding((H, W), (self.pool_h, self.pool_w), S, self.pad)
-        # dx in the memory order of the forward input: the layer below combines it with its own arrays
-        dx = new_like(self.x_order, (N, C, H + pt + pb, W + pl + pr), fill=0, dtype=dout.dtype)
         disjoint = S >= self.pool_h and S >= self.pool_w
+        # windows that tile the input exactly write every pixel once below: no need to zero it first
+        tiles = disjoint and S == self.pool_h == self.pool_w and (H + pt + pb, W + pl + pr) == (S * OH, S * OW)
+        # dx in the memory order of the forward input: the layer below combines it with its own arrays
+        dx = new_like(self.x_order, (N, C, H + pt + pb, W + pl + pr), fill=None if tiles else 0, dtype=dout.dtype)
         for k, (i, j) in enumerate(self._offsets()):
             target = dx[:, :, i : i + S * OH : S, j : j + S * OW : S]
             if disjoint:  # windows do not overlap: every input pixel gets at most one value
