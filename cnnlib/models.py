@@ -11,6 +11,7 @@ Inputs are NCHW arrays; labels are integers or one-hot rows.  Book: chapters
 "LeNet from scratch on MNIST" and "AlexNet from scratch on CIFAR-10".
 """
 
+import os
 from collections import OrderedDict
 
 import numpy as np
@@ -132,20 +133,26 @@ class Sequential:
         np.savez(path, **self.params, **self.state)
 
     def load_params(self, path):
-        """Load what ``save_params`` wrote, in place; every key and shape must match."""
+        """Load what ``save_params`` wrote, in place; every key and shape must match, and
+        nothing is changed unless all do.  As ``np.savez``, a name gets ``.npz`` appended."""
+        if not hasattr(path, "read"):
+            path = os.fspath(path)
+            if not path.endswith(".npz"):
+                path += ".npz"
         arrays = {**self.params, **self.state}
         with np.load(path, allow_pickle=False) as f:
             missing = sorted(set(arrays) - set(f.files))
             extra = sorted(set(f.files) - set(arrays))
             if missing or extra:
                 raise ValueError(f"{path}: parameters do not match this model (missing {missing}, unexpected {extra})")
-            for key, target in arrays.items():
-                value = f[key]
-                if value.shape != target.shape:
-                    raise ValueError(
-                        f"{path}: {key!r} has shape {value.shape} in the file but {target.shape} in the model"
-                    )
-                target[...] = value
+            values = {key: f[key] for key in arrays}
+        for key, target in arrays.items():
+            if values[key].shape != target.shape:
+                raise ValueError(
+                    f"{path}: {key!r} has shape {values[key].shape} in the file but {target.shape} in the model"
+                )
+        for key, target in arrays.items():
+            target[...] = values[key]
 
     def summary(self, input_shape):
         """A Keras-like table of output shapes and parameter counts for inputs of ``input_shape`` (C, H, W)."""
