@@ -17,6 +17,10 @@ import os
 
 # Before anything imports TensorFlow: its C++ start-up lines are noise.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Before numpy is imported: one OpenBLAS thread.  On the shared 2-core machine,
+# OpenBLAS's own threads spin against the other jobs: a LeNet training step on
+# 64 images took ~150 ms wall with 2 threads and ~6 ms with 1.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from pathlib import Path  # noqa: E402
@@ -90,6 +94,12 @@ def grad_check(request):
 def layer_loss(layer, x, dout, train=True):
     """The scalar ``sum(layer.forward(x) * dout)``, whose gradient is what ``backward(dout)`` returns."""
     return lambda: float(np.sum(layer.forward(x, train) * dout))
+
+
+@pytest.fixture
+def record_error(request):
+    """``record_error(kind, value, what)``: add a measured error to the end-of-run summary."""
+    return lambda kind, value, what: _record(kind, value, request, what)
 
 
 @pytest.fixture
