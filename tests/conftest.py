@@ -105,15 +105,18 @@ def record_error(request):
 @pytest.fixture
 def assert_close(request):
     """``assert_close(actual, desired, rtol, atol, what)``: ``np.testing.assert_allclose``
-    that records the largest relative difference (|a - d| / max(|d|, atol)) for the summary."""
+    that records, for the summary, the difference relative to the compared array's
+    scale and the share of the tolerance used (1 = at the limit)."""
 
     def check(actual, desired, rtol, atol, what):
         actual = np.asarray(actual, dtype=np.float64)
         desired = np.asarray(desired, dtype=np.float64)
         assert actual.shape == desired.shape, f"{what}: shape {actual.shape}, expected {desired.shape}"
         diff = np.abs(actual - desired)
-        _record("Keras comparison max |a - k| / max(|k|, atol)", (diff / np.maximum(np.abs(desired), atol)).max(), request, what)
-        _record("Keras comparison max |a - k|", diff.max(), request, what)
+        scale = max(np.abs(desired).max(), 1e-300)
+        _record("Keras comparison max |a - k| / max |k| (float32)", diff.max() / scale, request, what)
+        _record("Keras comparison share of the tolerance used, max |a - k| / (atol + rtol |k|)",
+                (diff / (atol + rtol * np.abs(desired))).max(), request, what)
         np.testing.assert_allclose(actual, desired, rtol=rtol, atol=atol, err_msg=what)
 
     return check
