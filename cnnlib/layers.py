@@ -89,6 +89,14 @@ class Layer:
             buf = buffers[name] = np.empty(shape, dtype=dtype)
         return buf
 
+    def backward_params(self, dout):
+        """Only the parameter gradients (into ``self.grads``); returns ``None``.
+
+        A training step needs no d loss / d x of a model's first layer (Keras
+        does not compute it either); layers with parameters skip that work here.
+        """
+        self.backward(dout)
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
@@ -164,13 +172,21 @@ class Convolution(Layer):
 
     def backward(self, dout):
         FN, C, FH, FW = self.W.shape
-        col = self.col
-        # dout in the layout of y; a view when dout is stored batch last (as this layer's output is)
+        d = self._param_grads(dout)
+        dcol = _matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", self.col.shape, self.col.dtype))
+        return col2im_t(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+
+    def backward_params(self, dout):
+        self._param_grads(dout)
+
+    def _param_grads(self, dout):
+        """db and dW into ``self.grads``; returns dout as ``(FN, OH*OW*N)``, the layout of the forward product."""
+        FN = self.W.shape[0]
+        # a view when dout is stored batch last, as this layer's output is
         d = dout.transpose(1, 2, 3, 0).reshape(FN, -1)
         np.sum(d, axis=1, out=self.grads["b"])
-        _matmul_t(d, col, out=self.grads["W"].reshape(FN, -1))
-        dcol = _matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", col.shape, col.dtype))
-        return col2im_t(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+        _matmul_t(d, self.col, out=self.grads["W"].reshape(FN, -1))
+        return d
 
     def __repr__(self):
         FN, C, FH, FW = self.W.shape
@@ -359,9 +375,12 @@ class Affine(Layer):
         return out
 
     def backward(self, dout):
+        self.backward_params(dout)
+        return (dout @ self.params["W"].T).reshape(self.x_shape)
+
+    def backward_params(self, dout):
         np.matmul(self.x2.T, dout, out=self.grads["W"])
         np.sum(dout, axis=0, out=self.grads["b"])
-        return (dout @ self.params["W"].T).reshape(self.x_shape)
 
     def __repr__(self):
         return f"Affine({self.params['W'].shape[0]} -> {self.params['W'].shape[1]})"
