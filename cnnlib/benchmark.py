@@ -1,0 +1,430 @@
+"""Measuring the scratch layers against Keras and against plain loops.
+
+Every function returns numbers (dicts), so the command-line benchmark
+(``benchmarks/benchmark.py``) and the book's appendix "Performance" print the
+same figures from the same code.
+
+How the timings are taken, and why:
+
+* **warm-up first**: the first steps allocate buffers, and Keras traces its
+  ``tf.function``; neither belongs in a per-step time;
+* **interleaved**: on a machine shared with other jobs the speed drifts, so
+  the scratch step and the Keras step alternate, block after block, and both
+  see the same load;
+* **median** of the blocks' per-step times, which ignores the odd block that
+  another process slowed down;
+* **same threads**: numpy's BLAS (OpenBLAS) and TensorFlow get the same
+  number of threads (:func:`set_threads`), printed with the figures.
+
+Importing this module does not import TensorFlow; the Keras comparisons do.
+"""
+
+import ctypes
+import glob
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+
+__all__ = [
+    "set_threads",
+    "thread_info",
+    "time_interleaved",
+    "time_step",
+    "scratch_step",
+    "keras_step",
+    "compare_lenet",
+    "compare_alexnet",
+    "conv_vs_naive",
+    "peak_memory_alexnet",
+    "accuracy_vs_forward",
+    "run_all",
+    "format_rows",
+]
+
+
+# ------------------------------------------------------------------ threads
+def _openblas():
+    """numpy's bundled OpenBLAS, through ctypes (``None`` if numpy uses another BLAS)."""
+    libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(libdir, "libscipy_openblas*"))):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix in ("64_", ""):
+            get = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None)
+            put = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                return get, put
+    return None
+
+
+def set_threads(n):
+    """Give numpy's BLAS and TensorFlow ``n`` threads each (TensorFlow: ``n`` intra-op, 1 inter-op).
+
+    TensorFlow accepts the setting only before it first runs an op; after
+    that its first setting stands (see :func:`thread_info` for what is in force).
+    """
+    blas = _openblas()
+    if blas is not None:
+        blas[1](int(n))
+    if "tensorflow" in sys.modules or "keras" in sys.modules:
+        _set_tf_threads(n)
+    os.environ["CNNLIB_BENCH_THREADS"] = str(int(n))
+
+
+def _set_tf_threads(n):
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(int(n))
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow already running: its first setting stands
+        pass
+
+
+def thread_info():
+    """Threads in force: ``{'cpus': ..., 'numpy BLAS': ..., 'TensorFlow intra-op': ...}``."""
+    info = {"cpus": os.cpu_count()}
+    blas = _openblas()
+    info["numpy BLAS"] = f"OpenBLAS, {blas[0]()} threads" if blas else "unknown BLAS"
+    if "tensorflow" in sys.modules:
+        tf = sys.modules["tensorflow"]
+        intra = tf.config.threading.get_intra_op_parallelism_threads()
+        inter = tf.config.threading.get_inter_op_parallelism_threads()
+        info["TensorFlow"] = f"{intra or os.cpu_count()} intra-op, {inter or 'default'} inter-op threads"
+    return info
+
+
+# ------------------------------------------------------------------- timing
+def time_interleaved(fns, reps=7, steps=3, warmup=2):
+    """Median seconds per call of each function in ``fns`` (a dict name → callable).
+
+    Each function first runs ``warmup`` times; then ``reps`` rounds, each
+    timing a block of ``steps`` calls of every function in turn.  Returns
+    ``{name: median seconds per call}``.
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(reps):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                fn()
+            times[name].append((time.perf_counter() - start) / steps)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def time_step(step, reps=7, steps=3, warmup=2):
+    """Median seconds per call of one function (see :func:`time_interleaved`)."""
+    return time_interleaved({"step": step}, reps, steps, warmup)["step"]
+
+
+def scratch_step(model, optimizer, x, t):
+    """One scratch training step on ``(x, t)``: forward, backward, optimizer update.
+
+    The backward pass computes the parameters' gradients only
+    (``input_grad=False``), the work Keras's ``train_on_batch`` does.
+    """
+
+    def step():
+        model.forward(x, t)
+        model.backward(input_grad=False)
+        optimizer.update(model.params, model.grads)
+
+    return step
+
+
+def keras_step(model, x, t):
+    """One Keras training step on ``(x, t)``: ``model.train_on_batch``."""
+    return lambda: model.train_on_batch(x, t)
+
+
+def _compile(model, learning_rate):
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return model
+
+
+def _batch(name, batch, seed=0):
+    """A batch of real images (scaled to [0, 1], NCHW) and labels, or random ones if the data is absent."""
+    from . import datasets
+
+    try:
+        (x, y), _ = datasets.load_mnist() if name == "mnist" else datasets.load_cifar10()
+        x, y = datasets.scale(x[:batch]), np.asarray(y[:batch]).reshape(-1).astype(np.int64)
+        return datasets.to_nchw(x), y
+    except Exception:  # no data here: timings do not depend on the pixel values
+        rng = np.random.default_rng(seed)
+        shape = (batch, 1, 28, 28) if name == "mnist" else (batch, 3, 32, 32)
+        return rng.random(shape, dtype=np.float32), rng.integers(0, 10, batch)
+
+
+def _compare(scratch_model, keras_model, x, t, reps, steps, warmup, learning_rate=0.01):
+    from . import datasets
+    from .optimizers import SGD
+
+    x_nhwc = datasets.to_nhwc(x)
+    _compile(keras_model, learning_rate)
+    fns = {
+        "scratch": scratch_step(scratch_model, SGD(learning_rate), x, t),
+        "keras": keras_step(keras_model, x_nhwc, t),
+    }
+    med = time_interleaved(fns, reps, steps, warmup)
+    n = len(x)
+    return {
+        "batch": n,
+        "scratch_ms": med["scratch"] * 1e3,
+        "keras_ms": med["keras"] * 1e3,
+        "scratch_img_s": n / med["scratch"],
+        "keras_img_s": n / med["keras"],
+        "ratio": med["scratch"] / med["keras"],
+    }
+
+
+def compare_lenet(batch=128, reps=9, steps=5, warmup=3, seed=0):
+    """Scratch ``LeNet`` vs Keras ``build_lenet`` (``train_on_batch``), SGD, the same MNIST batch.
+
+    Returns ``{'batch', 'scratch_ms', 'keras_ms', 'scratch_img_s', 'keras_img_s', 'ratio'}``
+    (``ratio`` = scratch time / Keras time).
+    """
+    from .keras_models import build_lenet
+    from .models import LeNet
+
+    _set_tf_threads(os.environ.get("CNNLIB_BENCH_THREADS", os.cpu_count()))
+    x, t = _batch("mnist", batch, seed)
+    return _compare(LeNet(seed=seed), build_lenet(), x, t, reps, steps, warmup)
+
+
+def compare_alexnet(batch=32, reps=7, steps=3, warmup=3, seed=0):
+    """Scratch ``AlexNet`` vs Keras ``build_alexnet`` (``train_on_batch``), SGD, the same CIFAR-10 batch."""
+    from .keras_models import build_alexnet
+    from .models import AlexNet
+
+    _set_tf_threads(os.environ.get("CNNLIB_BENCH_THREADS", os.cpu_count()))
+    x, t = _batch("cifar10", batch, seed)
+    return _compare(AlexNet(seed=seed), build_alexnet(), x, t, reps, steps, warmup)
+
+
+def conv_vs_naive(shape=(8, 3, 16, 16), filters=8, size=3, stride=1, pad=1, reps=3, seed=0):
+    """``Convolution`` forward + backward vs the loops of :mod:`cnnlib.naive`, on small shapes.
+
+    Returns ``{'scratch_ms', 'naive_ms', 'speedup', 'max_rel_diff'}``:
+    ``max_rel_diff`` is the largest ``max |scratch - naive| / max |naive|``
+    over the output and the three gradients (float32, where the two sum in
+    different orders).
+    """
+    from .layers import Convolution
+    from .naive import conv_backward_naive, conv_forward_naive
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    W = rng.standard_normal((filters, shape[1], size, size), dtype=np.float32) * np.float32(0.3)
+    b = rng.standard_normal(filters, dtype=np.float32)
+    layer = Convolution(W.copy(), b.copy(), stride, pad)
+    out = layer.forward(x)
+    dout = rng.standard_normal(out.shape, dtype=np.float32)
+
+    def fast():
+        y = layer.forward(x)
+        return y, layer.backward(dout), layer.grads["W"], layer.grads["b"]
+
+    def slow():
+        y = conv_forward_naive(x, W, b, stride, pad)
+        return (y,) + conv_backward_naive(dout, x, W, b, stride, pad)
+
+    # the loops and the matrix products add in different orders: compare relative to the size of each result
+    diff = max(float(np.max(np.abs(a - c)) / np.max(np.abs(c))) for a, c in zip(fast(), slow()))
+    med = time_interleaved({"scratch": fast, "naive": slow}, reps=reps, steps=1, warmup=1)
+    return {
+        "shape": f"x {shape}, W ({filters}, {shape[1]}, {size}, {size}), stride {stride}, pad {pad}",
+        "scratch_ms": med["scratch"] * 1e3,
+        "naive_ms": med["naive"] * 1e3,
+        "speedup": med["naive"] / med["scratch"],
+        "max_rel_diff": diff,
+    }
+
+
+_MEMORY_CHILD = textwrap.dedent(
+    """
+    import json, resource, sys, tracemalloc
+    import numpy as np
+    import cnnlib
+
+    def peak_kib():
+        # VmHWM: this process's peak resident set.  ru_maxrss would also count the
+        # parent's pages, inherited by the fork before exec, on Linux.
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+    batch, steps = int(sys.argv[1]), int(sys.argv[2])
+    rng = np.random.default_rng(0)  # memory does not depend on the pixel values
+    x, t = rng.random((batch, 3, 32, 32), dtype=np.float32), rng.integers(0, 10, batch)
+    base = peak_kib()
+    tracemalloc.start()
+    model = cnnlib.AlexNet(seed=0)
+    opt = cnnlib.SGD(0.01)
+    for _ in range(steps):
+        model.forward(x, t)
+        model.backward(input_grad=False)
+        opt.update(model.params, model.grads)
+    _, traced = tracemalloc.get_traced_memory()
+    print(json.dumps({"base_kib": base, "peak_kib": peak_kib(), "traced_bytes": traced}))
+    """
+)
+
+
+def peak_memory_alexnet(batch=32, steps=5):
+    """Peak resident memory of a fresh process that trains the scratch AlexNet ``steps`` steps at ``batch``.
+
+    Measured in a child process (so this process's arrays and TensorFlow do
+    not count) as its peak resident set (``VmHWM`` in ``/proc/self/status``;
+    ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` where there is no ``/proc``),
+    plus ``tracemalloc``'s peak of the arrays numpy allocated while training.
+    Returns ``{'peak_mib', 'baseline_mib', 'numpy_peak_mib'}``: ``baseline`` is
+    the child's peak before the model was built (Python, numpy, cnnlib, one batch).
+    """
+    import json
+
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    run = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(batch), str(steps)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    r = json.loads(run.stdout.strip().splitlines()[-1])
+    return {
+        "batch": batch,
+        "peak_mib": r["peak_kib"] / 1024,
+        "baseline_mib": r["base_kib"] / 1024,
+        "numpy_peak_mib": r["traced_bytes"] / 2**20,
+    }
+
+
+def accuracy_vs_forward(n=10000, train_batch=32, seed=0):
+    """``model.accuracy`` on ``n`` CIFAR-10 images vs the forward passes of one training epoch over ``n`` images.
+
+    The epoch's forward passes run ``model.forward(x_batch, t_batch)`` on
+    batches of ``train_batch`` (training mode, as ``cnnlib.train`` does).
+    Returns ``{'n', 'accuracy_s', 'epoch_forward_s', 'ratio', 'accuracy_peak_mib'}``:
+    ``accuracy_peak_mib`` is the largest numpy allocation total during
+    ``accuracy`` (tracemalloc, beyond the images themselves).
+    """
+    import tracemalloc
+
+    from . import datasets
+    from .models import AlexNet
+
+    try:
+        _, (x, y) = datasets.load_cifar10()
+        x, y = datasets.to_nchw(datasets.scale(x[:n])), y[:n].reshape(-1).astype(np.int64)
+    except Exception:
+        rng = np.random.default_rng(seed)
+        x, y = rng.random((n, 3, 32, 32), dtype=np.float32), rng.integers(0, 10, n)
+    model = AlexNet(seed=seed)
+    model.forward(x[:train_batch], y[:train_batch])  # warm-up
+    model.accuracy(x[:500], y[:500])
+
+    def forwards():
+        for i in range(0, n, train_batch):
+            model.forward(x[i : i + train_batch], y[i : i + train_batch])
+
+    med = time_interleaved({"acc": lambda: model.accuracy(x, y), "fwd": forwards}, reps=1, steps=1, warmup=0)
+    tracemalloc.start()
+    model.accuracy(x[:2000], y[:2000])
+    _, traced = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "n": n,
+        "accuracy_s": med["acc"],
+        "epoch_forward_s": med["fwd"],
+        "ratio": med["acc"] / med["fwd"],
+        "accuracy_peak_mib": traced / 2**20,
+    }
+
+
+# ------------------------------------------------------------------ summary
+def run_all(quick=False, threads=None, verbose=False):
+    """Every measurement of the benchmark; returns ``{'threads': ..., 'rows': [...]}``.
+
+    Each row is ``(what, figure, target, met)``, figures already formatted
+    (``'12.3 ms'``, ``'0.85 x'``) so the command line and the book print the
+    same table.  ``quick`` uses fewer repetitions (the book, ~30 s).
+    """
+    if threads is not None:
+        set_threads(threads)
+    log = print if verbose else (lambda *a, **k: None)
+    r = dict(reps=3, steps=3) if quick else {}
+    rows = []
+
+    log("LeNet ...", flush=True)
+    le = compare_lenet(**r)
+    rows += [
+        (f"scratch LeNet step, batch {le['batch']}", f"{le['scratch_ms']:.1f} ms", "", None),
+        (f"Keras LeNet step, batch {le['batch']}", f"{le['keras_ms']:.1f} ms", "", None),
+        ("LeNet images/s, scratch / Keras", f"{le['scratch_img_s']:.0f} / {le['keras_img_s']:.0f}", "", None),
+        ("LeNet scratch / Keras", f"{le['ratio']:.2f} x", "<= 1.0 x", le["ratio"] <= 1.0),
+    ]
+    log("AlexNet ...", flush=True)
+    ax = compare_alexnet(**(dict(reps=3, steps=2) if quick else {}))
+    rows += [
+        (f"scratch AlexNet step, batch {ax['batch']}", f"{ax['scratch_ms']:.1f} ms", "", None),
+        (f"Keras AlexNet step, batch {ax['batch']}", f"{ax['keras_ms']:.1f} ms", "", None),
+        ("AlexNet images/s, scratch / Keras", f"{ax['scratch_img_s']:.0f} / {ax['keras_img_s']:.0f}", "", None),
+        ("AlexNet scratch / Keras", f"{ax['ratio']:.2f} x", "<= 1.5 x", ax["ratio"] <= 1.5),
+    ]
+    log("convolution vs loops ...", flush=True)
+    cv = conv_vs_naive(reps=1 if quick else 3)
+    rows += [
+        ("conv fwd+bwd, scratch", f"{cv['scratch_ms']:.2f} ms", "", None),
+        ("conv fwd+bwd, naive loops", f"{cv['naive_ms']:.0f} ms", "", None),
+        ("conv naive / scratch", f"{cv['speedup']:.0f} x", ">= 20 x", cv["speedup"] >= 20),
+        ("conv max |scratch - naive| / max |naive|", f"{cv['max_rel_diff']:.1e}", "<= 1e-5", cv["max_rel_diff"] <= 1e-5),
+    ]
+    log("memory ...", flush=True)
+    mem = peak_memory_alexnet()
+    rows += [
+        ("AlexNet training, peak RSS", f"{mem['peak_mib']:.0f} MiB", "<= 1024 MiB", mem["peak_mib"] <= 1024),
+        ("  of which before the model", f"{mem['baseline_mib']:.0f} MiB", "", None),
+        ("  numpy arrays at peak (tracemalloc)", f"{mem['numpy_peak_mib']:.0f} MiB", "", None),
+    ]
+    log("accuracy ...", flush=True)
+    ac = accuracy_vs_forward()
+    rows += [
+        (f"AlexNet accuracy on {ac['n']:,} images", f"{ac['accuracy_s']:.2f} s", "", None),
+        (f"epoch forward passes, {ac['n']:,} images", f"{ac['epoch_forward_s']:.2f} s", "", None),
+        ("accuracy / epoch forwards", f"{ac['ratio']:.2f} x", "<= 2 x", ac["ratio"] <= 2),
+    ]
+    return {"threads": thread_info(), "rows": rows, "figures": {"lenet": le, "alexnet": ax, "conv": cv,
+                                                                 "memory": mem, "accuracy": ac}}
+
+
+def format_rows(rows):
+    """The rows of :func:`run_all` as an aligned text table."""
+    width = max(len(r[0]) for r in rows) + 2
+    fig = max(len(r[1]) for r in rows) + 2
+    lines = [f"{'measurement':<{width}}{'figure':>{fig}}   {'target':<12} met"]
+    for what, figure, target, met in rows:
+        mark = "" if met is None else ("yes" if met else "NO")
+        lines.append(f"{what:<{width}}{figure:>{fig}}   {target:<12} {mark}".rstrip())
+    return "\n".join(lines)
