@@ -488,6 +488,36 @@ def test_params_and_grads_stay_the_same_arrays(rng):
             assert np.abs(grads[k]).max() > 0, f"{name}.grads[{k}] never written"
 
 
+def test_returned_arrays_survive_the_next_call(rng):
+    """Layers keep scratch buffers between calls; what they return must not live in them."""
+    for name, layer, x in layer_cases(rng, np.float64):
+        out = layer.forward(x)
+        dout = rng.standard_normal(out.shape)
+        dx = layer.backward(dout)
+        out_copy, dx_copy = out.copy(), dx.copy()
+        out2 = layer.forward(x * 2 + 1)
+        layer.backward(rng.standard_normal(out2.shape))
+        np.testing.assert_array_equal(out, out_copy, err_msg=f"{name}: forward output overwritten by the next call")
+        np.testing.assert_array_equal(dx, dx_copy, err_msg=f"{name}: backward output overwritten by the next call")
+
+
+def test_backward_params_gives_the_same_gradients_as_backward(rng):
+    """``backward_params`` (a training step's first layer: no d loss / d x) writes the same grads."""
+    for name, layer, x in layer_cases(rng, np.float64):
+        if not layer.params:
+            continue
+        out = layer.forward(x)
+        dout = rng.standard_normal(out.shape)
+        layer.backward(dout)
+        full = {k: v.copy() for k, v in layer.grads.items()}
+        for g in layer.grads.values():
+            g[...] = np.nan
+        layer.forward(x)
+        assert layer.backward_params(dout) is None
+        for k in full:
+            np.testing.assert_array_equal(layer.grads[k], full[k], err_msg=f"{name} {k}")
+
+
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize(
     "layer, x, message",

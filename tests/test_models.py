@@ -156,6 +156,26 @@ def test_forward_backward_updates_model_grads_in_place(rng):
     assert model.gradient(x, t) is model.grads
 
 
+def test_backward_without_the_input_gradient(rng):
+    """``backward(input_grad=False)``, what a training step needs: same parameter gradients, no dx."""
+    model = AlexNet(channels=(4, 6, 8, 8, 6), hidden=16, dropout=0, dtype=np.float64, seed=0)
+    x, t = rng.random((3, 3, 32, 32)), np.array([0, 4, 9])
+    model.forward(x, t)
+    assert model.backward().shape == x.shape
+    full = {k: v.copy() for k, v in model.grads.items()}
+    for g in model.grads.values():
+        g[...] = np.nan
+    model.forward(x, t)
+    assert model.backward(input_grad=False) is None
+    for k in full:
+        np.testing.assert_array_equal(model.grads[k], full[k], err_msg=k)
+    for g in model.grads.values():
+        g[...] = np.nan
+    grads = model.gradient(x, t)
+    for k in full:
+        np.testing.assert_array_equal(grads[k], full[k], err_msg=f"gradient() {k}")
+
+
 def test_lenet_and_alexnet_shapes_and_parameter_counts():
     lenet = LeNet(seed=0)
     assert lenet.predict(np.zeros((2, 1, 28, 28), np.float32)).shape == (2, 10)
