@@ -501,6 +501,39 @@ def test_returned_arrays_survive_the_next_call(rng):
         np.testing.assert_array_equal(dx, dx_copy, err_msg=f"{name}: backward output overwritten by the next call")
 
 
+@pytest.mark.parametrize("order", ["batch last", "Fortran", "strided"])
+def test_results_do_not_depend_on_the_memory_order_of_x_and_dout(rng, order):
+    """A convolution hands on its output stored batch last (a transposed view); every
+    layer must give the same numbers whatever the memory order of what it is given."""
+
+    def relaid(a):
+        if order == "batch last":
+            return np.ascontiguousarray(np.moveaxis(a, 0, -1)).transpose((a.ndim - 1,) + tuple(range(a.ndim - 1)))
+        if order == "Fortran":
+            return np.asfortranarray(a)
+        big = np.zeros(tuple(2 * n for n in a.shape), a.dtype)
+        view = big[tuple(slice(None, None, 2) for _ in a.shape)]
+        view[...] = a
+        return view
+
+    for name, layer, x in layer_cases(rng, np.float64):
+        layer.rng = np.random.default_rng(0)  # Dropout: the same mask both times
+        out = layer.forward(x)
+        dout = rng.standard_normal(out.shape)
+        dx = layer.backward(dout).copy()
+        out, grads = out.copy(), {k: v.copy() for k, v in layer.grads.items()}
+        x2, dout2 = relaid(x), relaid(dout)
+        assert not x2.flags["C_CONTIGUOUS"] and np.array_equal(x2, x)
+        layer.rng = np.random.default_rng(0)
+        out2 = layer.forward(x2)
+        dx2 = layer.backward(dout2)
+        # the same sums, perhaps in another order: float64 round-off
+        np.testing.assert_allclose(out2, out, rtol=1e-12, atol=1e-12, err_msg=f"{name} forward, {order}")
+        np.testing.assert_allclose(dx2, dx, rtol=1e-12, atol=1e-12, err_msg=f"{name} backward, {order}")
+        for k in grads:
+            np.testing.assert_allclose(layer.grads[k], grads[k], rtol=1e-12, atol=1e-12, err_msg=f"{name} d{k}, {order}")
+
+
 def test_backward_params_gives_the_same_gradients_as_backward(rng):
     """``backward_params`` (a training step's first layer: no d loss / d x) writes the same grads."""
     for name, layer, x in layer_cases(rng, np.float64):
