@@ -17,9 +17,12 @@ import os
 
 # Before anything imports TensorFlow: its C++ start-up lines are noise.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# Before numpy is imported: one OpenBLAS thread.  On the shared 2-core machine,
-# OpenBLAS's own threads spin against the other jobs: a LeNet training step on
-# 64 images took ~150 ms wall with 2 threads and ~6 ms with 1.
+# One OpenBLAS thread for this process.  On the shared 2-core machine OpenBLAS's
+# own threads spin against the other jobs: a LeNet training step on 64 images
+# took ~150 ms wall with 2 threads and ~6 ms with 1.  OpenBLAS reads the variable
+# once, when numpy loads it; it is then removed again so that processes started
+# later (nbval's notebook kernels) run exactly as scripts/run_notebooks.sh runs them.
+_BLAS_VAR_WAS_SET = "OPENBLAS_NUM_THREADS" in os.environ
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -31,6 +34,9 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+if not _BLAS_VAR_WAS_SET:
+    del os.environ["OPENBLAS_NUM_THREADS"]
 
 from cnnlib.gradcheck import numerical_gradient, rel_error  # noqa: E402
 
