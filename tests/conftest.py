@@ -24,12 +24,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # later (nbval's notebook kernels) run exactly as scripts/run_notebooks.sh runs them.
 _BLAS_VAR_WAS_SET = "OPENBLAS_NUM_THREADS" in os.environ
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 from pathlib import Path  # noqa: E402
 
 import matplotlib  # noqa: E402
 
+# Agg in this process only (no MPLBACKEND variable: the kernels nbval starts
+# would inherit it and lose their inline figures)
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
