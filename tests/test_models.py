@@ -12,7 +12,6 @@ from cnnlib import (
     Adam,
     AlexNet,
     BatchNormalization,
-    Convolution,
     Dropout,
     Flatten,
     LeNet,
