@@ -15,7 +15,7 @@ Speed (the book's appendix "Performance"): every loop here runs over kernel
 or window *offsets* (at most a few dozen), never over images or pixels; the
 convolution is one matrix product in a layout that needs no copy of its
 operands; large scratch arrays are kept between steps instead of being
-allocated anew.  Arrays a layer *returns* are always new, so a caller may keep them.
+allocated anew, but never handed out: a caller may keep what a layer returns.
 """
 
 import numpy as np
