@@ -15,8 +15,11 @@ Speed (the book's appendix "Performance"): every loop here runs over kernel
 or window *offsets* (at most a few dozen), never over images or pixels; the
 convolution is one matrix product in a layout that needs no copy of its
 operands; large scratch arrays are kept between steps instead of being
-allocated anew, but never handed out: a caller may keep what a layer returns.
+allocated anew, and an output array is reused only once its caller has let
+go of it (``Layer._output``): a caller may keep whatever a layer returns.
 """
+
+import sys
 
 import numpy as np
 
@@ -66,6 +69,16 @@ def _matmul_t(a, b, out):
     return out
 
 
+def _refcount(store, key):
+    obj = store.get(key)
+    return sys.getrefcount(obj)
+
+
+# What _refcount reports for an array that only the store holds (the count includes
+# the function's own local and argument references, which differ between Python versions).
+_ONLY_STORED = _refcount({"probe": np.empty(0)}, "probe")
+
+
 class Layer:
     """Base class: no parameters, identity gradient bookkeeping."""
 
@@ -88,6 +101,27 @@ class Layer:
         if buf is None or buf.shape != shape or buf.dtype != dtype:
             buf = buffers[name] = np.empty(shape, dtype=dtype)
         return buf
+
+    def _output(self, name, shape, dtype, order):
+        """An array for the layer to return, its axes lying in memory in ``order`` (see
+        ``new_like``): the memory it returned last time under ``name`` if its caller has
+        let go of it (nothing but this layer refers to it any more), else new memory.
+
+        A LeNet step returns about 8 MB of fresh arrays; allocated anew each step,
+        they come back as fresh pages from the operating system (page faults: ~10 %
+        of the step).  Memory that someone still holds, or holds a view of, is never
+        reused: its reference count shows it.
+        """
+        stored = tuple(shape[a] for a in order)
+        outputs = self.__dict__.setdefault("_outputs", {})
+        # outputs[name] is the array that owns the memory; every view of it refers to it
+        if not (
+            _refcount(outputs, name) == _ONLY_STORED
+            and outputs[name].shape == stored
+            and outputs[name].dtype == dtype
+        ):
+            outputs[name] = np.empty(stored, dtype=dtype)
+        return outputs[name].transpose(np.argsort(order))
 
     def backward_params(self, dout):
         """Only the parameter gradients (into ``self.grads``); returns ``None``.
@@ -163,7 +197,7 @@ class Convolution(Layer):
         col = self._buffer("col", (C * FH * FW, OH * OW * N), dtype)
         im2col_t(x, FH, FW, self.stride, self.pad, out=col)
         # the whole batch in one matrix product: (FN, C*FH*FW) @ (C*FH*FW, OH*OW*N)
-        y = _matmul(self.W.reshape(FN, -1), col, out=np.empty((FN, col.shape[1]), dtype))
+        y = _matmul(self.W.reshape(FN, -1), col, out=self._output("y", (FN, col.shape[1]), dtype, (0, 1)))
         y += self.b[:, None]
         self.x_shape, self.col = x.shape, col
         # y is the NCHW output stored as (FN, OH, OW, N): hand it on as a view, no copy;
@@ -317,10 +351,12 @@ class Relu(Layer):
     def forward(self, x, train=True):
         self.mask = x > 0
         # np.maximum with a Python 0 keeps the dtype of x (np.where was ~10x slower)
-        return np.maximum(x, 0)
+        return np.maximum(x, 0, out=self._output("y", x.shape, np.result_type(x, 0), axis_order(x)))
 
     def backward(self, dout):
-        return dout * self.mask  # a bool mask multiplies as 0/1 and keeps dout's dtype
+        # a bool mask multiplies as 0/1 and keeps dout's dtype
+        dx = self._output("dx", dout.shape, np.result_type(dout.dtype, self.mask.dtype), axis_order(dout))
+        return np.multiply(dout, self.mask, out=dx)
 
 
 class Flatten(Layer):
