@@ -1,6 +1,6 @@
 """Scratch layers vs Keras, vs plain loops, and their memory: the figures of issue #4.
 
-Run from the repository root (about two minutes; the machine should be quiet):
+Run from the repository root (30-80 s; the quieter the machine, the better):
 
     TF_CPP_MIN_LOG_LEVEL=2 CNNLIB_DATA=/path/to/datasets .venv/bin/python benchmarks/benchmark.py
 
@@ -8,6 +8,7 @@ Options: ``--threads N`` (numpy's BLAS and TensorFlow get N threads each;
 default 1: on a machine shared with other jobs, a second thread measures the
 neighbours more than the code), ``--quick`` (fewer repetitions, as the book uses).
 The measuring code is ``cnnlib.benchmark``; this script only prints its table.
+Exit status 1 when a target is missed.
 """
 
 import argparse
