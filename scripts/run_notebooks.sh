@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 [ -x "$PY" ] || PY=python3
 export TF_CPP_MIN_LOG_LEVEL=2
+# One OpenBLAS thread: on 2 cores a second thread makes the small products of the
+# scratch layers up to 10x slower whenever the other core is busy.
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 if [ -z "${CNNLIB_DATA:-}" ] && [ -d ../shared/datasets ]; then
   CNNLIB_DATA=$(cd ../shared/datasets && pwd)
   export CNNLIB_DATA

@@ -11,6 +11,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 PY=.venv/bin/python
 export TF_CPP_MIN_LOG_LEVEL=2
+# One OpenBLAS thread: on 2 cores a second thread makes the small products of the
+# scratch layers up to 10x slower whenever the other core is busy.
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 if [ -z "${CNNLIB_DATA:-}" ] && [ -d ../shared/datasets ]; then
   CNNLIB_DATA=$(cd ../shared/datasets && pwd)
   export CNNLIB_DATA
