@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from cnnlib.im2col import col2im, conv_output_size, im2col, resolve_padding
+from padding_by_hand import pads_by_hand
 
 # (input shape NCHW, FH, FW, stride, pad): odd and even kernels, non-square
 # inputs and kernels, strides 1..4, integer / pair / 'valid' / 'same' padding.
@@ -25,21 +26,6 @@ def ids(geometries):
     return [f"x{g[0][2]}x{g[0][3]}-k{g[1]}x{g[2]}-s{g[3]}-p{g[4]}".replace(" ", "") for g in geometries]
 
 
-
-def pads_by_hand(H, W, FH, FW, stride, pad):
-    """((top, bottom), (left, right)) worked out here, independently of cnnlib.resolve_padding:
-    'same' as TensorFlow (output ceil(n / stride), the odd unit of padding at the end)."""
-    if pad == "valid":
-        return (0, 0), (0, 0)
-    if pad == "same":
-        out = []
-        for n, f in ((H, FH), (W, FW)):
-            total = max((-(-n // stride) - 1) * stride + f - n, 0)
-            out.append((total // 2, total - total // 2))
-        return tuple(out)
-    if isinstance(pad, int):
-        return (pad, pad), (pad, pad)
-    return tuple(map(tuple, pad))
 
 def im2col_loops(x, FH, FW, stride, pad):
     """The definition, one output pixel and one kernel offset at a time."""

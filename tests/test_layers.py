@@ -25,6 +25,7 @@ derivative whatever the step.
 
 import numpy as np
 import pytest
+from padding_by_hand import pads_by_hand
 
 from cnnlib import (
     Affine,
@@ -88,21 +89,6 @@ CONV_CASES = [
 CONV_IDS = [f"x{c[0][2]}x{c[0][3]}-k{c[1][2]}x{c[1][3]}-s{c[2]}-p{c[3]}" for c in CONV_CASES]
 
 
-
-def pads_by_hand(H, W, FH, FW, stride, pad):
-    """((top, bottom), (left, right)) worked out here, independently of cnnlib.resolve_padding:
-    'same' as TensorFlow (output ceil(n / stride), the odd unit of padding at the end)."""
-    if pad == "valid":
-        return (0, 0), (0, 0)
-    if pad == "same":
-        out = []
-        for n, f in ((H, FH), (W, FW)):
-            total = max((-(-n // stride) - 1) * stride + f - n, 0)
-            out.append((total // 2, total - total // 2))
-        return tuple(out)
-    if isinstance(pad, int):
-        return (pad, pad), (pad, pad)
-    return tuple(map(tuple, pad))
 
 def conv_loops(x, W, b, stride, pad):
     """The definition of a (cross-correlation) convolution, one output value at a time."""
