@@ -64,11 +64,13 @@ def train(
     batches of ``batch_size`` and, for each batch, runs::
 
         loss = model.forward(x_batch, t_batch)
-        model.backward()
+        model.backward(input_grad=False)
         optimizer.update(model.params, model.grads)
 
-    After each epoch it measures the accuracy on the whole training set
-    (``eval_train``) and on the test set (if given) and prints one line.
+    ``input_grad=False`` skips the gradient with respect to the input images,
+    which no step uses; the parameters' gradients are the same.  After each
+    epoch it measures the accuracy on the whole training set (``eval_train``)
+    and on the test set (if given) and prints one line.
     Returns a :class:`History`.  Raises :class:`TrainingDiverged` as soon as a
     batch's loss is NaN or infinite, naming the epoch and step.
     """
@@ -94,7 +96,7 @@ def train(
                     f"the loss became {loss} at epoch {epoch}, step {step + 1} of {steps}: lower the learning "
                     f"rate, check that the inputs are scaled to [0, 1], or check the weight initialisation"
                 )
-            model.backward()
+            model.backward(input_grad=False)
             optimizer.update(model.params, model.grads)
             losses.append(loss)
         train_acc = model.accuracy(x_train, t_train) if eval_train else None

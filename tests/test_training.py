@@ -1,5 +1,6 @@
 """cnnlib.train: the History it returns, one printed line per epoch, determinism,
-divergence reported with its epoch and step; history_from_keras."""
+divergence reported with its epoch and step, no input gradient (and the same
+parameters as with it); history_from_keras."""
 
 import math
 import re
@@ -8,7 +9,18 @@ import types
 import numpy as np
 import pytest
 
-from cnnlib import SGD, Adam, Flatten, History, Relu, Sequential, TrainingDiverged, history_from_keras, train
+from cnnlib import (
+    SGD,
+    Adam,
+    AlexNet,
+    Flatten,
+    History,
+    Relu,
+    Sequential,
+    TrainingDiverged,
+    history_from_keras,
+    train,
+)
 from cnnlib.models import conv, dense
 
 
@@ -86,6 +98,63 @@ def test_training_is_deterministic_with_a_seed():
     for k in runs[0][1]:
         np.testing.assert_array_equal(runs[0][1][k], runs[1][1][k])
     assert runs[0][0] != runs[2][0]  # another seed, another order of batches
+
+
+def calls_of_backward(model):
+    """Wrap ``model.backward`` (on the instance) to record the keyword arguments of every call."""
+    calls, backward = [], model.backward
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs)
+        return backward(*args, **kwargs)
+
+    model.backward = recording
+    return calls
+
+
+def test_train_skips_the_input_gradient():
+    """A training step never uses d loss / d x: ``train`` asks the model not to compute it."""
+    x, t = blobs(20)
+    model = tiny_net()
+    calls = calls_of_backward(model)
+    train(model, SGD(0.1), x, t, epochs=2, batch_size=10, verbose=False)
+    assert calls == [{"input_grad": False}] * 4
+
+
+def first_layer_cases():
+    """Models whose first layer has its own ``backward_params`` (Convolution, Affine) or has
+    no parameters (Flatten: the base class's ``backward_params``); AlexNet adds batch norm and dropout."""
+    rng = np.random.default_rng(1)
+    return {
+        "conv first": (tiny_net(seed=3), blobs(40)),
+        "dense first": (Sequential([dense(rng, 36, 8), Relu(), dense(rng, 8, 3)]), blobs(40)),
+        "flatten first": (Sequential([Flatten(), dense(rng, 36, 8), Relu(), dense(rng, 8, 3)]), blobs(40)),
+        "AlexNet, BN and dropout": (
+            AlexNet(channels=(4, 6, 8, 8, 6), hidden=16, seed=0),
+            (rng.random((12, 3, 32, 32), dtype=np.float32), np.arange(12) % 10),
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", ["conv first", "dense first", "flatten first", "AlexNet, BN and dropout"])
+def test_parameters_are_those_of_training_with_the_input_gradient(case):
+    """Skipping d loss / d x leaves every parameter gradient bit for bit the same: a few
+    epochs of ``train`` end at exactly the parameters reached with ``backward(input_grad=True)``."""
+    results = []
+    for input_grad in (False, True):
+        model, (x, t) = first_layer_cases()[case]
+        if input_grad:  # force the full backward pass, whatever train asks for
+            calls, backward = [], model.backward
+            model.backward = lambda dout=1.0, input_grad=True: calls.append(1) or backward(dout, input_grad=True)
+        h = train(model, Adam(0.01), x, t, epochs=3, batch_size=5, seed=2, eval_train=False, verbose=False)
+        results.append((h["step_loss"], {k: v.copy() for k, v in model.params.items()}))
+    (loss_a, params_a), (loss_b, params_b) = results
+    assert len(calls) == len(loss_b) == 3 * math.ceil(len(x) / 5)  # the forced run took the full pass at every step
+    assert loss_a == loss_b
+    start = first_layer_cases()[case][0].params
+    for k in params_a:
+        np.testing.assert_array_equal(params_a[k], params_b[k], err_msg=k)
+        assert not np.array_equal(params_a[k], start[k]), f"{k} never moved: the comparison would prove little"
 
 
 class NaNAfter:
