@@ -1,8 +1,11 @@
 """Scratch layers in numpy.
 
 Every layer has ``forward(x, train=True)`` and ``backward(dout)``; neither
-modifies its argument.  Trainable arrays live in ``layer.params`` and their
-gradients in ``layer.grads`` (dicts keyed by name).  Both dicts hold the same
+modifies its argument.  ``dout`` is the gradient of the loss with respect to
+the layer's last forward output, an array of that output's shape (another
+shape is a ``ValueError``: numpy would broadcast many wrong shapes silently).
+Trainable arrays live in ``layer.params`` and their gradients in
+``layer.grads`` (dicts keyed by name).  Both dicts hold the same
 array objects for the layer's whole life: ``backward`` writes gradients into
 them in place, and an optimizer updates the parameters in place, so a model
 can hand these dicts to an optimizer once.
@@ -19,6 +22,7 @@ allocated anew, and an output array is reused only once its caller has let
 go of it (``Layer._output``): a caller may keep whatever a layer returns.
 """
 
+import math
 import sys
 
 import numpy as np
@@ -44,6 +48,22 @@ def _check_ndim(x, ndim, layer, layout):
         raise TypeError(f"{layer} expects a numpy array; got {type(x).__name__}")
     if x.ndim != ndim:
         raise ValueError(f"{layer} expects a {ndim}-D array {layout}; got shape {x.shape}")
+
+
+def _check_dout(dout, shape, layer):
+    """``backward``'s ``dout`` must be an array of ``shape``, that of the layer's last forward
+    output (a broadcastable or same-size ``dout`` would otherwise give wrong numbers silently).
+    One shape comparison on the way through; the message is built only on failure."""
+    if not isinstance(dout, np.ndarray) or dout.shape != shape:
+        if not isinstance(dout, (np.ndarray, np.generic, int, float)):
+            raise TypeError(
+                f"{layer}.backward expects dout as a numpy array (the gradient of the loss with respect "
+                f"to this layer's output, shape {shape}); got {type(dout).__name__}"
+            )
+        raise ValueError(
+            f"{layer}.backward: dout has shape {np.shape(dout)}; expected {shape}, the shape of this layer's "
+            f"last forward output: pass the gradient of the loss with respect to this layer's output"
+        )
 
 
 # Column blocks for the convolution's matrix products.  OpenBLAS multiplies a
@@ -204,13 +224,19 @@ class Convolution(Layer):
         # the next layers work in whatever memory order they are given
         return y.reshape(FN, OH, OW, N).transpose(3, 0, 1, 2)
 
+    def _y_shape(self):
+        """Shape of the last forward output, ``(N, FN, OH, OW)``."""
+        return (self.x_shape[0],) + self.output_shape(self.x_shape[1:])
+
     def backward(self, dout):
+        _check_dout(dout, self._y_shape(), "Convolution")
         FN, C, FH, FW = self.W.shape
         d = self._param_grads(dout)
         dcol = _matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", self.col.shape, self.col.dtype))
         return col2im_t(dcol, self.x_shape, FH, FW, self.stride, self.pad)
 
     def backward_params(self, dout):
+        _check_dout(dout, self._y_shape(), "Convolution")
         self._param_grads(dout)
 
     def _param_grads(self, dout):
@@ -304,6 +330,7 @@ class MaxPooling(_Pooling):
         return out
 
     def backward(self, dout):
+        _check_dout(dout, self.arg.shape, "MaxPooling")
         N, C, H, W = self.x_shape
         OH, OW = dout.shape[2:]
         S = self.stride
@@ -340,6 +367,7 @@ class AveragePooling(_Pooling):
         return win.sum(axis=(-2, -1)) / self.count
 
     def backward(self, dout):
+        _check_dout(dout, self.x_shape[:2] + self.count.shape[2:], "AveragePooling")
         share = (dout / self.count)[..., None, None]
         dwin = np.broadcast_to(share, dout.shape + (self.pool_h, self.pool_w))
         return self._scatter(dwin, self.x_shape)
@@ -354,6 +382,7 @@ class Relu(Layer):
         return np.maximum(x, 0, out=self._output("y", x.shape, np.result_type(x, 0), axis_order(x)))
 
     def backward(self, dout):
+        _check_dout(dout, self.mask.shape, "Relu")
         # a bool mask multiplies as 0/1 and keeps dout's dtype
         dx = self._output("dx", dout.shape, np.result_type(dout.dtype, self.mask.dtype), axis_order(dout))
         return np.multiply(dout, self.mask, out=dx)
@@ -367,6 +396,7 @@ class Flatten(Layer):
         return x.reshape(x.shape[0], -1)  # a copy if x is not stored in C order
 
     def backward(self, dout):
+        _check_dout(dout, (self.x_shape[0], math.prod(self.x_shape[1:])), "Flatten")
         dx = dout.reshape(self.x_shape)
         if self.x_order == axis_order(dx):
             return dx
@@ -415,6 +445,7 @@ class Affine(Layer):
         return (dout @ self.params["W"].T).reshape(self.x_shape)
 
     def backward_params(self, dout):
+        _check_dout(dout, (self.x2.shape[0], self.params["W"].shape[1]), "Affine")
         np.matmul(self.x2.T, dout, out=self.grads["W"])
         np.sum(dout, axis=0, out=self.grads["b"])
 
@@ -435,6 +466,7 @@ class Dropout(Layer):
         self.rng = np.random.default_rng(seed)
 
     def forward(self, x, train=True):
+        self.x_shape = x.shape
         if not train or self.rate == 0:
             self.mask = None
             return x
@@ -443,6 +475,7 @@ class Dropout(Layer):
         return x * self.mask
 
     def backward(self, dout):
+        _check_dout(dout, self.x_shape, "Dropout")
         return dout if self.mask is None else dout * self.mask
 
     def __repr__(self):
@@ -499,6 +532,7 @@ class BatchNormalization(Layer):
 
     def backward(self, dout):
         xhat, inv_std, axes, shape, train = self.cache
+        _check_dout(dout, xhat.shape, "BatchNormalization")
         np.sum(dout, axis=axes, out=self.grads["beta"])
         np.sum(dout * xhat, axis=axes, out=self.grads["gamma"])
         g = (self.params["gamma"] * inv_std).reshape(shape)
@@ -550,5 +584,7 @@ class SoftmaxCrossEntropy(Layer):
         return float(-(target * log_p).sum() / N)
 
     def backward(self, dout=1.0):
+        if np.ndim(dout) != 0:  # the loss is one number
+            _check_dout(dout, (), "SoftmaxCrossEntropy")
         N = self.y.shape[0]
         return (self.y - self.t) * (self.y.dtype.type(dout) / N)

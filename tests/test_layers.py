@@ -1,5 +1,6 @@
 """Scratch layers: numerical gradient checks (float64), forward values against loop
-definitions, bad input, no in-place changes, dtypes and the params/grads contract.
+definitions, bad input (and a ``dout`` of the wrong shape), no in-place changes,
+dtypes and the params/grads contract.
 
 Gradient checks use the standard trick: for a random ``dout``,
 ``loss = sum(layer.forward(x) * dout)`` has gradient ``layer.backward(dout)``
@@ -22,6 +23,8 @@ would then read as a relative error near 1e-7 from round-off alone.
 backward pass: for a linear function the difference quotient is the exact
 derivative whatever the step.
 """
+
+import re
 
 import numpy as np
 import pytest
@@ -553,6 +556,56 @@ def test_backward_params_gives_the_same_gradients_as_backward(rng):
 def test_wrong_number_of_dimensions(layer, x, message):
     with pytest.raises(ValueError, match=message):
         layer.forward(x)
+
+
+LAYER_NAMES = [name for name, _, _ in layer_cases(np.random.default_rng(0), np.float64)]
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "inference"])
+@pytest.mark.parametrize("name", LAYER_NAMES)
+def test_dout_of_the_wrong_shape_is_a_clear_error(rng, name, train):
+    """``backward`` (and ``backward_params``) take the gradient of the layer's last forward
+    output: any other shape, even one that would broadcast or has the same size, is a
+    ValueError naming the layer, the shape given and the one expected, before any grad is written."""
+    ((_, layer, x),) = [case for case in layer_cases(rng, np.float64) if case[0] == name]
+    out = layer.forward(x, train)
+    grads = {k: v.copy() for k, v in layer.grads.items()}
+    wrong = [
+        rng.standard_normal(out.shape[:-1] + (out.shape[-1] + 1,)),  # one column too many
+        rng.standard_normal(out.shape[1:]),  # no batch axis: would broadcast over it
+        rng.standard_normal((1,) + out.shape[1:]),  # batch of 1: broadcasts too
+        rng.standard_normal(out.size),  # the right number of values, flattened
+        np.float64(1.0),  # scalars
+        1.0,
+    ]
+    kind = type(layer).__name__
+    for dout in wrong:
+        message = (
+            rf"^{kind}\.backward: dout has shape {re.escape(str(np.shape(dout)))}; expected "
+            rf"{re.escape(str(out.shape))}, the shape of this layer's last forward output: "
+            rf"pass the gradient of the loss with respect to this layer's output$"
+        )
+        backwards = [layer.backward] + ([layer.backward_params] if layer.params else [])
+        for backward in backwards:
+            with pytest.raises(ValueError, match=message):
+                backward(dout)
+            for k in grads:
+                np.testing.assert_array_equal(layer.grads[k], grads[k], err_msg=f"{kind} wrote grads[{k}]")
+    with pytest.raises(TypeError, match=rf"^{kind}\.backward expects dout as a numpy array .*; got list$"):
+        layer.backward(np.ones(out.shape).tolist())
+    assert layer.backward(np.ones_like(out)).shape == x.shape  # the layer still works
+
+
+def test_loss_backward_takes_a_scalar():
+    loss = SoftmaxCrossEntropy()
+    loss.forward(np.zeros((3, 4)), np.array([0, 1, 2]))
+    message = (
+        r"^SoftmaxCrossEntropy\.backward: dout has shape \(3, 4\); expected \(\), the shape of this "
+        r"layer's last forward output: pass the gradient of the loss with respect to this layer's output$"
+    )
+    with pytest.raises(ValueError, match=message):
+        loss.backward(np.ones((3, 4)))
+    assert loss.backward(np.float32(0.5)).shape == loss.backward(np.array(2.0)).shape == (3, 4)
 
 
 def test_channels_that_do_not_match_the_weights():
