@@ -1,7 +1,8 @@
 """Optimizers for the scratch models, step for step the same as ``keras.optimizers``.
 
 ``optimizer.update(params, grads)`` changes every array of ``params`` in place
-(the layers hold the same arrays, so they see the new values at once).  The
+(the layers hold the same arrays, so they see the new values at once), or,
+if a key or a gradient's shape does not match, nothing at all.  The
 defaults and update rules are Keras 3's, so one step of ``Adam()`` here and
 ``keras.optimizers.Adam()`` there gives the same numbers; ``tests/test_optimizers.py``
 checks it.  ``weight_decay`` is Keras's decoupled decay:
@@ -46,13 +47,19 @@ class Optimizer:
         return buf[: p.size].reshape(p.shape)
 
     def update(self, params, grads):
+        """One step: every array of ``params`` changed in place by its gradient in ``grads``.
+
+        All or nothing: the keys and every gradient's shape are checked first, so
+        a bad gradient, even the last one, raises before any parameter or state changes.
+        """
         if params.keys() != grads.keys():
             missing = set(params) ^ set(grads)
             raise KeyError(f"params and grads must have the same keys; these differ: {sorted(missing)}")
         for key, p in params.items():
+            if np.shape(grads[key]) != p.shape:
+                raise ValueError(f"gradient for {key!r} has shape {np.shape(grads[key])}, parameter has {p.shape}")
+        for key, p in params.items():
             g = grads[key]
-            if g.shape != p.shape:
-                raise ValueError(f"gradient for {key!r} has shape {g.shape}, parameter has {p.shape}")
             lr = p.dtype.type(self.learning_rate)
             if self.weight_decay:
                 p -= np.multiply(p, lr * p.dtype.type(self.weight_decay), out=self._tmp(p))

@@ -133,3 +133,67 @@ def test_bad_updates_are_clear_errors():
     np.testing.assert_array_equal(p["W"], 1)
     with pytest.raises(ValueError, match="learning_rate must be positive; got 0"):
         RMSprop(learning_rate=0)
+
+
+def snapshot(opt, params):
+    """Copies of everything ``update`` may change: the parameters, the per-parameter state, the step count."""
+    return (
+        {k: v.copy() for k, v in params.items()},
+        {k: tuple(a.copy() for a in slots) for k, slots in opt.state.items()},
+        opt.iterations,
+    )
+
+
+def assert_unchanged(opt, params, before, what):
+    params_before, state_before, iterations = before
+    for k in params:
+        np.testing.assert_array_equal(params[k], params_before[k], err_msg=f"{what}: params[{k!r}] changed")
+    assert opt.state.keys() == state_before.keys(), f"{what}: state created for {set(opt.state) - set(state_before)}"
+    for k, slots in opt.state.items():
+        for a, b in zip(slots, state_before[k], strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=f"{what}: state[{k!r}] changed")
+    assert opt.iterations == iterations, f"{what}: iterations changed"
+
+
+@pytest.mark.parametrize("make", [t[1] for t in TWINS], ids=[t[0] for t in TWINS])
+def test_a_bad_update_changes_nothing(make):
+    """``update`` is all or nothing: a missing key or a gradient of the wrong shape, even the
+    last one, is an error before any parameter or optimizer state is touched."""
+    rng = np.random.default_rng(0)
+    params = {
+        "W": rng.standard_normal((3, 4)).astype(F32),
+        "b": rng.standard_normal(4).astype(F32),
+        "z": rng.standard_normal((2, 5)).astype(F32),  # last: updated after all the others
+    }
+    good = lambda: {k: rng.standard_normal(v.shape).astype(F32) for k, v in params.items()}  # noqa: E731
+    opt = make()
+    opt.update(params, good())  # the state exists (momenta, accumulators) and has moved
+    opt.update(params, good())
+    before = snapshot(opt, params)
+
+    bad = good()
+    bad["z"] = np.ones(5, F32)  # would broadcast over (2, 5)
+    with pytest.raises(ValueError, match=r"gradient for 'z' has shape \(5,\), parameter has \(2, 5\)"):
+        opt.update(params, bad)
+    assert_unchanged(opt, params, before, "wrong shape")
+
+    bad["z"] = np.ones((5, 2), F32)  # the same size, another shape
+    with pytest.raises(ValueError, match=r"gradient for 'z' has shape \(5, 2\), parameter has \(2, 5\)"):
+        opt.update(params, bad)
+    assert_unchanged(opt, params, before, "transposed")
+
+    missing = good()
+    del missing["z"]
+    with pytest.raises(KeyError, match=r"these differ: \['z'\]"):
+        opt.update(params, missing)
+    assert_unchanged(opt, params, before, "missing key")
+
+    # a fresh optimizer must not even create its state
+    fresh = make()
+    with pytest.raises(ValueError, match="gradient for 'z'"):
+        fresh.update(params, {**good(), "z": np.ones(5, F32)})
+    assert fresh.state == {} and fresh.iterations == 0
+    assert_unchanged(opt, params, before, "fresh optimizer")
+
+    opt.update(params, good())  # and the optimizer still works
+    assert opt.iterations == 3
