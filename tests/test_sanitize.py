@@ -61,6 +61,7 @@ MASKED = [
     ("'2.3021'", "'<measured>'"),
     ("'12.3 ms'", "'<measured>'"),
     ("'97.8 ± 0.3 %'", "'<measured>'"),
+    ("'12.5 points'", "'<measured>'"),
 ]
 
 DETERMINISTIC = [
