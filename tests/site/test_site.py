@@ -278,3 +278,14 @@ def test_search_index_has_japanese_terms(site):
     hits = {t: d for t, d in index["terms"].items() if "畳み込み" in t}
     assert hits, "no term containing 畳み込み in searchindex.js"
     assert any(d == glossary or (isinstance(d, list) and glossary in d) for d in hits.values())
+
+
+def test_training_logs_are_one_scrolling_block(site):
+    """A Keras log (one stdout output per line in the notebook) is shown as one
+    block (nb_merge_streams), and the long ones scroll (cell tag scroll-output)."""
+    page = (site / "book" / "12_overfitting.html").read_text(encoding="utf-8")
+    blocks = re.findall(r"<pre[^>]*>(.*?)</pre>", page, re.S)
+    whole_logs = [b for b in blocks if "Epoch 1/25" in b and "Epoch 25/25" in b]
+    assert whole_logs, "no output block holds a whole 25-epoch Keras log: are the streams merged?"
+    scrolling = re.findall(r'<div class="cell tag_scroll-output', page)
+    assert len(scrolling) >= len(whole_logs), f"{len(whole_logs)} long logs but {len(scrolling)} scrolling cells"
