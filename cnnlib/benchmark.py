@@ -376,6 +376,16 @@ def accuracy_vs_forward(n=10000, train_batch=32, seed=0):
 
 
 # ------------------------------------------------------------------ summary
+def _step_rows(name, c, target):
+    """The table rows of one scratch-vs-Keras step comparison ``c`` (from ``_compare``)."""
+    return [
+        (f"scratch {name} step, batch {c['batch']}", f"{c['scratch_ms']:.1f} ms", "", None),
+        (f"Keras {name} step, batch {c['batch']}", f"{c['keras_ms']:.1f} ms", "", None),
+        (f"{name} images/s, scratch / Keras", f"{c['scratch_img_s']:.0f} / {c['keras_img_s']:.0f}", "", None),
+        (f"{name} scratch / Keras", f"{c['ratio']:.2f} x", f"<= {target} x", c["ratio"] <= target),
+    ]
+
+
 def run_all(quick=False, threads=None, verbose=False):
     """Every measurement of the benchmark; returns ``{'threads': ..., 'rows': [...]}``.
 
@@ -392,20 +402,10 @@ def run_all(quick=False, threads=None, verbose=False):
 
     log("LeNet ...", flush=True)
     le = compare_lenet(**r)
-    rows += [
-        (f"scratch LeNet step, batch {le['batch']}", f"{le['scratch_ms']:.1f} ms", "", None),
-        (f"Keras LeNet step, batch {le['batch']}", f"{le['keras_ms']:.1f} ms", "", None),
-        ("LeNet images/s, scratch / Keras", f"{le['scratch_img_s']:.0f} / {le['keras_img_s']:.0f}", "", None),
-        ("LeNet scratch / Keras", f"{le['ratio']:.2f} x", "<= 1.0 x", le["ratio"] <= 1.0),
-    ]
+    rows += _step_rows("LeNet", le, target=1.0)
     log("AlexNet ...", flush=True)
     ax = compare_alexnet(**(dict(reps=3, steps=1, warmup=2) if quick else {}))
-    rows += [
-        (f"scratch AlexNet step, batch {ax['batch']}", f"{ax['scratch_ms']:.1f} ms", "", None),
-        (f"Keras AlexNet step, batch {ax['batch']}", f"{ax['keras_ms']:.1f} ms", "", None),
-        ("AlexNet images/s, scratch / Keras", f"{ax['scratch_img_s']:.0f} / {ax['keras_img_s']:.0f}", "", None),
-        ("AlexNet scratch / Keras", f"{ax['ratio']:.2f} x", "<= 1.5 x", ax["ratio"] <= 1.5),
-    ]
+    rows += _step_rows("AlexNet", ax, target=1.5)
     log("convolution vs loops ...", flush=True)
     cv = conv_vs_naive(reps=2 if quick else 5)
     rows += [
