@@ -4,8 +4,9 @@ Scratch (numpy, NCHW) layers, optimizers and models in the style of Deep
 Learning from Scratch, their Keras twins, offline dataset loading, the
 mini-batch training loop, gradient checking and plotting helpers.
 
-``import cnnlib`` does not import TensorFlow; ``cnnlib.build_lenet`` and
-``cnnlib.build_alexnet`` import it on first use.
+``import cnnlib`` does not import TensorFlow; the Keras builders
+(``cnnlib.build_lenet``, ``build_alexnet``, ``build_original_alexnet``,
+``build_small_cnn``) import it on first use.
 """
 
 from . import checks, datasets, notebook, plotting
@@ -30,7 +31,7 @@ from .training import History, TrainingDiverged, history_from_keras, train
 
 __version__ = "1.0.0"
 
-_KERAS = {"build_lenet", "build_alexnet"}
+_KERAS = {"build_lenet", "build_alexnet", "build_original_alexnet", "build_small_cnn"}
 
 
 def __getattr__(name):

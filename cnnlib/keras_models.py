@@ -1,9 +1,12 @@
 """The same architectures as ``cnnlib.models``, in Keras 3 (channels_last, NHWC input).
 
-Both builders return *uncompiled* models, so a chapter chooses the optimizer
-and loss in view of the reader.  The last layer has no softmax: compile with
-``SparseCategoricalCrossentropy(from_logits=True)``, which matches the scratch
-``SoftmaxCrossEntropy``.
+The builders return *uncompiled* models, so a chapter chooses the optimizer
+and loss in view of the reader.  The book's own models end without a softmax:
+compile them with ``SparseCategoricalCrossentropy(from_logits=True)``, which
+matches the scratch ``SoftmaxCrossEntropy``.  ``build_original_alexnet`` is the
+exception: it is the study notebook's model as written (softmax output,
+Keras's default initialisation, any ``input_shape`` accepted, even a
+channels-first one), so that chapters 9 and 11 can run the original.
 """
 
 import os
@@ -13,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
-__all__ = ["build_lenet", "build_alexnet"]
+__all__ = ["build_lenet", "build_alexnet", "build_original_alexnet", "build_small_cnn"]
 
 
 def _check_input_shape(input_shape):
@@ -85,3 +88,70 @@ def build_alexnet(
         ],
         name=name,
     )
+
+
+def build_original_alexnet(input_shape, num_classes=10, name="original_alexnet"):
+    """The study notebook's Keras AlexNet as written (its In [299] and, for CIFAR-10, In [3]).
+
+    The same layers, in the same order, with the same arguments; only the
+    input is declared with ``keras.Input`` (Keras 3's spelling of the first
+    layer's ``input_shape=``).  Kept as the original has it: Keras's default
+    initialisation (``glorot_uniform`` kernels, zero biases), ``softmax`` on the
+    last layer (compile with ``categorical_crossentropy`` on one-hot labels),
+    and no check of ``input_shape``: the notebook passed channels-first shapes
+    such as ``(1, 28, 28)``, which channels_last layers read as 1 pixel high,
+    28 wide, with 28 channels.  Book: chapters 9 and 11.
+    """
+    same = dict(padding="same")
+    return keras.Sequential(
+        [
+            keras.Input(shape=tuple(input_shape)),
+            layers.Conv2D(96, kernel_size=(11, 11), strides=(4, 4), activation="relu", name="conv1", **same),
+            layers.MaxPooling2D(pool_size=(3, 3), strides=(2, 2), name="maxpool1", **same),
+            layers.BatchNormalization(name="bn1"),
+            layers.Conv2D(256, kernel_size=(5, 5), strides=(1, 1), activation="relu", name="conv2", **same),
+            layers.MaxPooling2D(pool_size=(3, 3), strides=(2, 2), name="maxpool2", **same),
+            layers.BatchNormalization(name="bn2"),
+            layers.Conv2D(384, kernel_size=(3, 3), strides=(1, 1), activation="relu", name="conv3", **same),
+            layers.Conv2D(384, kernel_size=(3, 3), strides=(1, 1), activation="relu", name="conv4", **same),
+            layers.Conv2D(256, kernel_size=(3, 3), strides=(1, 1), activation="relu", name="conv5", **same),
+            layers.MaxPooling2D(pool_size=(3, 3), strides=(2, 2), name="maxpool3", **same),
+            layers.BatchNormalization(name="bn3"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(2048, activation="relu", name="dense1"),
+            layers.Dropout(0.5, name="dropout1"),
+            layers.Dense(2048, activation="relu", name="dense2"),
+            layers.Dropout(0.5, name="dropout2"),
+            layers.Dense(num_classes, activation="softmax", name="softmax"),
+        ],
+        name=name,
+    )
+
+
+def build_small_cnn(input_shape=(32, 32, 3), num_classes=10, bn=False, dropout=0.0, l2=0.0, augment=False, name="small_cnn"):
+    """Chapter 12's small VGG-like network for 32x32 images (about 95,000 parameters).
+
+    Three blocks of a 3x3 convolution (32, 64, 128 filters), ReLU and 2x2 max
+    pooling, then a global average over the remaining positions and one dense
+    layer to the logits.  Options, each a remedy for overfitting: ``bn``
+    (batch normalisation between each convolution and its ReLU; the
+    convolution then has no bias), ``dropout`` (after each pooling), ``l2``
+    (an L2 penalty ``l2 * sum(w**2)`` on every kernel) and ``augment``
+    (random horizontal flips and shifts of up to 1/8 of the image, active in
+    training only).
+    """
+    _check_input_shape(input_shape)
+    reg = keras.regularizers.L2(l2) if l2 else None
+    kw = dict(kernel_initializer="he_normal", kernel_regularizer=reg, use_bias=not bn)
+    stack = [keras.Input(tuple(input_shape))]
+    if augment:
+        stack += [layers.RandomFlip("horizontal"), layers.RandomTranslation(0.125, 0.125, fill_mode="reflect")]
+    for width in (32, 64, 128):
+        stack.append(layers.Conv2D(width, 3, padding="same", **kw))
+        if bn:
+            stack.append(layers.BatchNormalization())
+        stack += [layers.ReLU(), layers.MaxPooling2D(2)]
+        if dropout:
+            stack.append(layers.Dropout(dropout))
+    stack += [layers.GlobalAveragePooling2D(), layers.Dense(num_classes, kernel_initializer="he_normal", kernel_regularizer=reg)]
+    return keras.Sequential(stack, name=name)
