@@ -59,6 +59,7 @@ def train(
     seed=0,
     eval_train=True,
     verbose=True,
+    on_epoch_end=None,
 ):
     """Mini-batch learning: every epoch shuffles the training set, cuts it into
     batches of ``batch_size`` and, for each batch, runs::
@@ -71,6 +72,8 @@ def train(
     which no step uses; the parameters' gradients are the same.  After each
     epoch it measures the accuracy on the whole training set (``eval_train``)
     and on the test set (if given) and prints one line.
+    ``on_epoch_end(epoch, model, history)``, if given, is called after each
+    epoch's line (to record weights, say); the history then holds that epoch.
     Returns a :class:`History`.  Raises :class:`TrainingDiverged` as soon as a
     batch's loss is NaN or infinite, naming the epoch and step.
     """
@@ -110,6 +113,8 @@ def train(
         history["step_loss"].extend(losses)
         if verbose:
             print(_format_line(epoch, epochs, history["loss"][-1], train_acc, test_acc, seconds), flush=True)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, model, history)
     return history
 
 

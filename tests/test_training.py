@@ -228,3 +228,17 @@ def test_history_from_a_real_keras_fit(keras):
     assert h["loss"] == pytest.approx(fit.history["loss"]) and all(isinstance(v, float) for v in h["loss"])
     assert h["train_acc"] == pytest.approx(fit.history["accuracy"])
     assert h["test_acc"] == pytest.approx(fit.history["val_accuracy"])
+
+
+def test_on_epoch_end_sees_each_finished_epoch():
+    x, t = blobs(30)
+    seen = []
+
+    def record(epoch, model, history):
+        seen.append((epoch, len(history["loss"]), float(np.linalg.norm(model.params["conv1.W"]))))
+
+    model = tiny_net()
+    train(model, SGD(0.1), x, t, epochs=3, batch_size=10, verbose=False, on_epoch_end=record)
+    assert [(e, n) for e, n, _ in seen] == [(1, 1), (2, 2), (3, 3)]
+    assert seen[-1][2] == pytest.approx(float(np.linalg.norm(model.params["conv1.W"])))
+    assert len({norm for _, _, norm in seen}) == 3  # the weights it was shown changed between epochs
