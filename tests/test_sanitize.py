@@ -44,15 +44,20 @@ MASKED = [
     (
         "47/47 - 3s - 62ms/step - accuracy: 0.9123 - loss: 0.2876"
         " - val_accuracy: 0.9500 - val_loss: 0.1700",
-        "47/47 - <time>s - <time>ms/step - accuracy: <metric> - loss: <metric>"
+        "47/47 - <time> - <time>/step - accuracy: <metric> - loss: <metric>"
         " - val_accuracy: <metric> - val_loss: <metric>",
     ),
     (
         "Epoch 1/2\n469/469 - 41s - 87ms/step - accuracy: 0.9701 - loss: 1.2345e-04\n"
         "Epoch 2/2\n469/469 - 40s - 850us/step - accuracy: 0.9902 - loss: 0.0310\n",
-        "Epoch 1/2\n469/469 - <time>s - <time>ms/step - accuracy: <metric> - loss: <metric>\n"
-        "Epoch 2/2\n469/469 - <time>s - <time>us/step - accuracy: <metric> - loss: <metric>\n",
+        "Epoch 1/2\n469/469 - <time> - <time>/step - accuracy: <metric> - loss: <metric>\n"
+        "Epoch 2/2\n469/469 - <time> - <time>/step - accuracy: <metric> - loss: <metric>\n",
     ),
+    # the time per step in each of the units Keras picks (s, ms, us)
+    ("157/157 - 95s - 1s/step - accuracy: 0.8653", "157/157 - <time> - <time>/step - accuracy: <metric>"),
+    ("157/157 - 30s - 191ms/step - accuracy: 0.8653", "157/157 - <time> - <time>/step - accuracy: <metric>"),
+    ("375/375 - 0s - 850us/step - loss: 0.1012", "375/375 - <time> - <time>/step - loss: <metric>"),
+    ("  32/32 - 0s - 14ms/epoch", "  32/32 - <time> - <time>/epoch"),
     # benchmark-style timings
     ("im2col conv    12.3 ms\nnaive conv     1.2 s", "im2col conv    <time> ms\nnaive conv     <time> s"),
     ("| forward | 0.85 ms | 41.2 ms |", "| forward | <time> ms | <time> ms |"),
@@ -98,3 +103,26 @@ def test_two_runs_compare_equal(patterns):
     run2 = "epoch  1/2  loss 0.2987  train acc 91.20%  test acc 90.71%  (2.9 s)"
     assert sanitize(patterns, run1) == sanitize(patterns, run2)
     assert sanitize(patterns, "epoch  1/2  loss 0.3") != sanitize(patterns, "epoch  2/2  loss 0.3")
+
+
+# A stored log line (fast machine) and the same line from a machine 4-10x slower:
+# Keras switches the per-step unit (ms -> s, us -> ms) with the measured time.
+KERAS_SAME_LINE_TWO_MACHINES = [
+    ("47/47 - 6s - 131ms/step - accuracy: 0.7182 - loss: 1.2042",
+     "47/47 - 39s - 1s/step - accuracy: 0.7183 - loss: 1.2040"),
+    ("375/375 - 0s - 850us/step - accuracy: 0.9698 - loss: 0.1012",
+     "375/375 - 2s - 4ms/step - accuracy: 0.9698 - loss: 0.1012"),
+    ("Epoch 1/50\n157/157 - 30s - 191ms/step - accuracy: 0.8653 - loss: 0.5279 - val_accuracy: 0.8700 - val_loss: 0.3634\n",
+     "Epoch 1/50\n157/157 - 312s - 2s/step - accuracy: 0.8650 - loss: 0.5281 - val_accuracy: 0.8700 - val_loss: 0.3634\n"),
+]
+
+
+@pytest.mark.parametrize("stored, slower", KERAS_SAME_LINE_TWO_MACHINES)
+def test_keras_log_from_a_slower_machine_compares_equal(patterns, stored, slower):
+    assert sanitize(patterns, stored) == sanitize(patterns, slower)
+    assert "<time> - <time>/step" in sanitize(patterns, stored)
+
+
+def test_keras_step_count_is_not_masked(patterns):
+    """The batch count is deterministic: a different number of steps must still fail."""
+    assert sanitize(patterns, "47/47 - 6s - 131ms/step") != sanitize(patterns, "94/94 - 6s - 131ms/step")
