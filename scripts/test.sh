@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Every check CI runs, in order (run scripts/setup.sh once first):
 #   1. the package's unit tests and every chapter re-executed by nbval,
-#   2. the status page written from that run, the site built with -W,
-#   3. a headless Chromium check of the built site.
-set -euo pipefail
+#   2. the status page written from that run (passed or failed), the site built with -W,
+#   3. a headless Chromium check of the built site (when the site was built).
+# Every step runs even when an earlier one failed, so the status page always says
+# what the last run did.  Exit status: step 1's pytest status if it failed, else
+# the first failing later step's, else 0.  The last line printed is step 1's
+# pytest summary ("== N passed, M failed in ... ==").
+set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   echo "no .venv here: run 'bash scripts/setup.sh' first" >&2
@@ -18,18 +22,50 @@ if [ -z "${CNNLIB_DATA:-}" ] && [ -d ../shared/datasets ]; then
   CNNLIB_DATA=$(cd ../shared/datasets && pwd)
   export CNNLIB_DATA
 fi
-mkdir -p _build/status
-export CNNLIB_CLAIMS=$PWD/_build/status/claims.jsonl
-rm -f "$CNNLIB_CLAIMS"
+STATUS=_build/status
+mkdir -p "$STATUS"
+export CNNLIB_CLAIMS=$PWD/$STATUS/claims.jsonl
+# results of an earlier run must not be reported as this run's
+rm -f "$CNNLIB_CLAIMS" "$STATUS/junit.xml" "$STATUS/notebooks.json" "$STATUS/pytest.log"
 
 echo "== 1. unit tests and notebooks (nbval)"
 "$PY" -m pytest tests book --ignore=tests/site \
   --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
-  --durations=0 --junitxml=_build/status/junit.xml
+  --durations=0 --junitxml="$STATUS/junit.xml" 2>&1 | tee "$STATUS/pytest.log"
+tests_rc=${PIPESTATUS[0]}
+summary=$(grep -E '^=+ .* in [0-9.]+s' "$STATUS/pytest.log" | tail -n 1)
+[ -n "$summary" ] || summary="pytest exited with status $tests_rc and printed no summary line"
 
 echo "== 2. status page and website"
 "$PY" scripts/make_status.py
-bash scripts/build_book.sh
+status_rc=$?
+build_rc=0
+bash scripts/build_book.sh || build_rc=$?
 
-echo "== 3. the built site in headless Chromium"
-"$PY" -m pytest tests/site
+site_rc=0
+if [ "$build_rc" -eq 0 ]; then
+  echo "== 3. the built site in headless Chromium"
+  "$PY" -m pytest tests/site || site_rc=$?
+else
+  echo "== 3. skipped: the site did not build (exit $build_rc)"
+fi
+
+echo "== summary"
+echo "status page (scripts/make_status.py): exit $status_rc"
+echo "site build (scripts/build_book.sh):   exit $build_rc"
+if [ "$build_rc" -eq 0 ]; then
+  echo "site test (pytest tests/site):        exit $site_rc"
+else
+  echo "site test (pytest tests/site):        not run (no site)"
+fi
+if [ "$tests_rc" -ne 0 ]; then
+  echo "unit tests and notebooks:             exit $tests_rc (what failed: book/status.md, $STATUS/pytest.log)"
+else
+  echo "unit tests and notebooks:             exit 0"
+fi
+rc=0
+for r in "$tests_rc" "$status_rc" "$build_rc" "$site_rc"; do
+  if [ "$r" -ne 0 ]; then rc=$r; break; fi
+done
+echo "$summary"
+exit "$rc"
