@@ -3,10 +3,11 @@ file), the machine, and each notebook's nbval time against the budget."""
 
 import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 
-from seed_quotes import REPO  # the repository root
+REPO = Path(__file__).resolve().parents[1]
 
 _spec = importlib.util.spec_from_file_location("make_status", REPO / "scripts" / "make_status.py")
 ms = importlib.util.module_from_spec(_spec)
