@@ -182,9 +182,13 @@ def run_keras(name, cfg, seed, cpu_replicas, max_minutes, threads):
     dataset = RECIPES[name]["dataset"]
     x, t, xt, tt = load(dataset, nchw=False)
     replicas = strategy.num_replicas_in_sync
-    devices = list(getattr(strategy.extended, "worker_devices", None) or [tf.config.list_logical_devices()[0].name])
+    try:
+        devices = list(strategy.extended.worker_devices)
+    except RuntimeError:  # the default strategy: no device list; TensorFlow places ops on the first GPU, else the CPU
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [(gpus or tf.config.list_logical_devices("CPU"))[0].name]
     print(f"{name}: {len(x):,} training and {len(xt):,} test images, global batch {cfg['batch_size']}, "
-          f"{replicas} replica(s) ({type(strategy).__name__}: {', '.join(devices)})", flush=True)
+          f"{replicas} replica(s) ({type(strategy).__name__.lstrip('_')}: {', '.join(devices)})", flush=True)
     with strategy.scope():  # variables created here are mirrored on every replica
         model = cnnlib.build_lenet() if name == "lenet-keras" else cnnlib.build_alexnet(input_shape=(32, 32, 3))
         optimizer = keras.optimizers.Adam(learning_rate=cfg["learning_rate"], weight_decay=cfg["weight_decay"])
@@ -215,7 +219,7 @@ def run_keras(name, cfg, seed, cpu_replicas, max_minutes, threads):
         "wall_seconds": wall,
         "devices": devices,
         "replicas": replicas,
-        "strategy": type(strategy).__name__,
+        "strategy": type(strategy).__name__ if replicas > 1 else "default strategy (one device)",
         "recipe": recipe,
         "tf_intra_op_threads": threads,
     }
