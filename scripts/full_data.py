@@ -80,6 +80,7 @@ def environment(tf=None):
         "cnnlib": cnnlib.__version__,
         "commit": git_commit(),
         "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "load_average_1min": os.getloadavg()[0],  # other jobs on the machine slow a run down
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     if tf is not None:
@@ -245,6 +246,7 @@ def main(argv=None):
     for key in ("epochs", "decay_epochs", "batch_size"):
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
+    load_at_start = os.getloadavg()[0]
     tf = None
     if args.model == "lenet-scratch":
         result = run_scratch_lenet(cfg, args.seed)
@@ -253,6 +255,7 @@ def main(argv=None):
     result.update(epochs=cfg["epochs"] + cfg["decay_epochs"], batch_size=cfg["batch_size"], seed=args.seed,
                   command="scripts/full_data.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   environment=environment(tf))
+    result["environment"]["load_average_1min_at_start"] = load_at_start
     if "stopped_by_time_limit_after_epochs" in result:
         result["epochs"] = result["stopped_by_time_limit_after_epochs"]
     print(f"{args.model}: {result['test_acc']:.2%} of all {result['test_images']:,} test images, "
