@@ -80,7 +80,7 @@ def environment(tf=None):
         "cnnlib": cnnlib.__version__,
         "commit": git_commit(),
         "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "load_average_1min": os.getloadavg()[0],  # other jobs on the machine slow a run down
+        "load_average_1min_at_end": os.getloadavg()[0],  # other jobs on the machine slow a run down
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     if tf is not None:
