@@ -8,6 +8,11 @@ which (1) fails the cell, and so nbval, unless ``acc >= 0.97``; (2) glues the
 formatted value under that name for the prose (``{glue:}`lenet_test_acc```);
 and (3) appends the figure to ``$CNNLIB_CLAIMS`` (a JSON-lines file, if that
 variable is set) for the status page.
+
+Gluing needs no myst-nb (a reader's runtime has none): the cell's output is the
+display message that ``myst_nb.glue(name, text, display=False)`` sends, built
+here from IPython alone, so the stored notebooks and the book's build see the
+same bytes (tests/test_claim_output.py compares the two in a kernel).
 """
 
 import json
@@ -15,6 +20,9 @@ import os
 import time
 
 __all__ = ["claim", "ClaimFailed"]
+
+# myst_nb.ext.glue.GLUE_PREFIX: the mime prefix of a value glued with display=False
+GLUE_PREFIX = "application/papermill.record/"
 
 
 class ClaimFailed(AssertionError):
@@ -58,7 +66,37 @@ def claim(name, value, *, at_least=None, below=None, at_most=None, fmt="{:.1%}",
     if problems:
         raise ClaimFailed(f"{name} = {text} ({value!r}), but the book says it is {' and '.join(problems)}")
     if glue:
-        from myst_nb import glue as _glue
-
-        _glue(name, text, display=False)
+        _glue(name, text)
     return value
+
+
+def glue_message(name, text, formatter=None):
+    """``(data, metadata)`` of the display message that glues ``text`` under ``name``.
+
+    The same as ``myst_nb.glue(name, text, display=False)`` (myst-nb 1.x): the
+    text's mime bundle from IPython's display formatter, each key prefixed with
+    :data:`GLUE_PREFIX`, and the scrapbook metadata myst-nb reads when it builds
+    the page.  ``formatter``: the kernel's ``display_formatter`` (default: a
+    plain ``repr``, which is what IPython's formatter gives for a ``str``).
+    """
+    if formatter is None:
+        bundle, metadata = {"text/plain": repr(text)}, {}
+    else:
+        bundle, metadata = formatter.format(text)
+    metadata = dict(metadata)
+    metadata["scrapbook"] = dict(name=name, mime_prefix=GLUE_PREFIX)
+    return {GLUE_PREFIX + k: v for k, v in bundle.items()}, metadata
+
+
+def _glue(name, text):
+    """Send the glue message in an IPython kernel; outside one there is no page to glue into."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    data, metadata = glue_message(name, text, shell.display_formatter)
+    display(data, raw=True, metadata=metadata)

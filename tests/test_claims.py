@@ -61,13 +61,20 @@ def test_nothing_is_written_without_the_variable(monkeypatch, tmp_path):
 
 
 def test_glue_receives_the_formatted_text(monkeypatch):
-    myst_nb = pytest.importorskip("myst_nb")
+    from cnnlib import claims
+
     monkeypatch.delenv("CNNLIB_CLAIMS", raising=False)
     glued = []
-    monkeypatch.setattr(myst_nb, "glue", lambda name, text, display=True: glued.append((name, text, display)))
+    monkeypatch.setattr(claims, "_glue", lambda name, text: glued.append((name, text)))
     claim("lenet_test_acc", 0.9781, at_least=0.97)
     claim("stall_loss", 2.30125, fmt="{:.3f}")
-    assert glued == [("lenet_test_acc", "97.8%", False), ("stall_loss", "2.301", False)]
+    assert glued == [("lenet_test_acc", "97.8%"), ("stall_loss", "2.301")]
     with pytest.raises(ClaimFailed):
         claim("acc", 0.1, at_least=0.5)
     assert len(glued) == 2  # a failed claim glues nothing
+
+
+def test_outside_a_kernel_claim_glues_nothing_and_prints_nothing(monkeypatch, capsys):
+    monkeypatch.delenv("CNNLIB_CLAIMS", raising=False)
+    claim("lenet_test_acc", 0.9781, at_least=0.97)  # no IPython shell here, no myst_nb needed
+    assert capsys.readouterr() == ("", "")
