@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["setup"]
+__all__ = ["setup", "version_note"]
 
 
 @contextlib.contextmanager
@@ -36,6 +36,24 @@ def _silenced_fd2():
         os.close(devnull)
 
 
+def version_note(keras=False):
+    """One line naming the versions that differ from the tested stack, or ``""``.
+
+    numpy always; TensorFlow and Keras with ``keras=True`` (the scratch
+    chapters do not use them).  Only installed packages are compared.
+    """
+    from .tested_stack import differences
+
+    diff = differences(["numpy"] + (["tensorflow-cpu", "keras"] if keras else []))
+    if not diff:
+        return ""
+    found = ", ".join(f"{name} {have} (tested: {tested})" for name, have, tested in diff)
+    return (
+        f"Note: this runtime has {found}, not the versions the book was run with; "
+        "figures may move a little from the ones in the text."
+    )
+
+
 def setup(seed=0, keras=False, threads=2):
     """Make a chapter reproducible and its outputs tidy; returns a seeded ``numpy`` Generator.
 
@@ -43,8 +61,15 @@ def setup(seed=0, keras=False, threads=2):
     * matplotlib draws PNGs with a white background (legible in dark mode);
     * with ``keras=True``: ``keras.utils.set_random_seed(seed)`` and TensorFlow
       limited to ``threads`` intra-op threads and one inter-op thread, so a run
-      is bit-reproducible on one machine.
+      is bit-reproducible on one machine;
+    * on a runtime whose numpy (or, with ``keras=True``, TensorFlow or Keras)
+      is not the tested version (``cnnlib.tested_stack``), prints one line
+      saying which differ.  It never installs anything: a hosted runtime's
+      TensorFlow is the one it has.
     """
+    note = version_note(keras)
+    if note:
+        print(note)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     random.seed(seed)
     np.random.seed(seed)
