@@ -226,6 +226,8 @@ def run_keras(name, cfg, seed, cpu_replicas, max_minutes, threads):
     }
     if limit.stopped:
         result["stopped_by_time_limit_after_epochs"] = done
+        result["time_limit_minutes"] = max_minutes
+        result["recipe"] += f" planned; stopped by the {max_minutes:g}-minute limit after {done}"
     return result, tf
 
 
