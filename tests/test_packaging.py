@@ -198,6 +198,7 @@ def test_hosted_runtime_runs_a_scratch_and_a_keras_chapter(venv, tmp_path, recor
     pins = _pins()
     _, seconds = _run(venv["pip"] + [f"{n}=={pins[n]}" for n in HOSTED_KERNEL + HOSTED_ML], timeout=900)
     record_property("install_seconds", round(seconds, 1))
+    print(f"hosted runtime: pip install of TensorFlow, Keras, ipykernel, nbclient: {seconds:.1f} s")
     installed = _installed(venv["python"])
     for name in ["numpy", "matplotlib", *HOSTED_KERNEL, *HOSTED_ML]:
         assert installed[name] == pins[name], (name, installed[name])
@@ -205,6 +206,7 @@ def test_hosted_runtime_runs_a_scratch_and_a_keras_chapter(venv, tmp_path, recor
     for chapter in HOSTED_CHAPTERS:
         nb, seconds = _execute(venv, BOOK / chapter, tmp_path, chapter[:-6])
         record_property(f"{chapter}_seconds", round(seconds, 1))
+        print(f"hosted runtime: {chapter} with nbclient: {seconds:.1f} s")
         assert _errors(nb) == [], chapter
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(c["execution_count"] for c in code), f"{chapter}: a cell did not run"
