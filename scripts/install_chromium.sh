@@ -7,9 +7,11 @@ set -euo pipefail
 pkgs=()
 command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
 dpkg -s fonts-ipafont-gothic >/dev/null 2>&1 || pkgs+=(fonts-ipafont-gothic)
+# poppler-utils (pdftotext, pdfinfo, pdfimages): tests/test_pdf.py reads the PDF of the book
+command -v pdftotext >/dev/null 2>&1 || pkgs+=(poppler-utils)
 
 if ((${#pkgs[@]} == 0)); then
-    echo "install_chromium: chromium and fonts already installed ($(chromium --version 2>/dev/null))"
+    echo "install_chromium: chromium, fonts and poppler-utils already installed ($(chromium --version 2>/dev/null))"
     exit 0
 fi
 

@@ -20,9 +20,9 @@ echo "== installing requirements.txt and cnnlib"
 echo "== MathJax (served from _static/mathjax, no CDN)"
 bash scripts/fetch_mathjax.sh
 
-if ! command -v chromium >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    echo "== installing Debian's chromium for the site test"
+    echo "== installing Debian's chromium (site test, PDF) and poppler-utils (PDF test)"
     bash scripts/install_chromium.sh
   else
     echo "== note: chromium is not installed; the site test (tests/site) will be skipped."
@@ -34,4 +34,10 @@ if [ "${1:-}" != "--no-build" ]; then
   .venv/bin/python scripts/make_status.py
   bash scripts/build_book.sh
   echo "== the book is at _build/html/index.html"
+  if command -v chromium >/dev/null 2>&1; then
+    bash scripts/build_pdf.sh
+    echo "== the PDF is at _build/pdf/book.pdf"
+  else
+    echo "== note: no chromium, so no PDF (as root: bash scripts/install_chromium.sh)"
+  fi
 fi

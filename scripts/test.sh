@@ -2,7 +2,8 @@
 # Every check CI runs, in order (run scripts/setup.sh once first):
 #   1. the package's unit tests and every chapter re-executed by nbval,
 #   2. the status page written from that run (passed or failed), the site built with -W,
-#   3. a headless Chromium check of the built site (when the site was built).
+#   3. a headless Chromium check of the built site (when the site was built),
+#   4. the PDF of the book printed by Chromium (scripts/build_pdf.sh) and checked (tests/test_pdf.py).
 # Every step runs even when an earlier one failed, so the status page always says
 # what the last run did.  Exit status: step 1's pytest status if it failed, else
 # the first failing later step's, else 0.  The last line printed is step 1's
@@ -50,7 +51,18 @@ else
   echo "== 3. skipped: the site did not build (exit $build_rc)"
 fi
 
+# --- 4. the PDF (scripts/build_pdf.sh, tests/test_pdf.py) ---------------------------
+pdf_rc=0
+if [ "$build_rc" -eq 0 ]; then
+  echo "== 4. the PDF of the book"
+  { bash scripts/build_pdf.sh && "$PY" -m pytest tests/test_pdf.py -rs; } || pdf_rc=$?
+else
+  echo "== 4. skipped: the site did not build (exit $build_rc)"
+fi
+# ------------------------------------------------------------------------------------
+
 echo "== summary"
+echo "PDF (build_pdf.sh, tests/test_pdf.py): exit $pdf_rc"
 echo "status page (scripts/make_status.py): exit $status_rc"
 echo "site build (scripts/build_book.sh):   exit $build_rc"
 if [ "$build_rc" -eq 0 ]; then
@@ -64,7 +76,7 @@ else
   echo "unit tests and notebooks:             exit 0"
 fi
 rc=0
-for r in "$tests_rc" "$status_rc" "$build_rc" "$site_rc"; do
+for r in "$tests_rc" "$status_rc" "$build_rc" "$site_rc" "$pdf_rc"; do
   if [ "$r" -ne 0 ]; then rc=$r; break; fi
 done
 echo "$summary"
