@@ -1,0 +1,151 @@
+"""Every translated message of the Japanese edition keeps what must not be translated.
+
+For each message with a translation in locale/ja/LC_MESSAGES/**/*.po (fuzzy ones are
+not used by Sphinx and are skipped), the translation must keep, exactly, the source's
+
+- roles: ``{glue}``/``{glue:text}`` keys, ``{doc}``/``{ref}`` targets (a ``{doc}`` title
+  may be translated, its ``<target>`` may not), and every other role;
+- math: each ``$...$`` and ``$$...$$`` of the source, character for character;
+- link targets: ``[text](target)`` (the text is translated, the target is not);
+- inline code: each `` `...` `` span (identifiers, shapes, calls);
+
+and it must not quote a measured figure itself: a percentage or a multiple
+(``97.8%``, ``12.5×``) in the translation that the source does not contain is a glued
+figure replaced by a literal number (the glue roles are checked above; this catches
+the number that took a role's place).
+
+The self-tests at the end feed fabricated broken translations to the checker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGS = ROOT / "locale" / "ja" / "LC_MESSAGES"
+
+ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)", re.S)
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+CODE = re.compile(r"(?<![}`])`([^`]+)`")
+FIGURE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*\s?(?:%|×|x\b)")
+
+
+def _role_key(name: str, content: str) -> tuple[str, str]:
+    """A cross-reference's title may be translated, its target may not."""
+    m = re.match(r"^(.*?)\s*<([^<>]+)>$", content, re.S)
+    if name in {"doc", "ref", "numref", "term", "download"} and m:
+        return name, m.group(2)
+    return name, content
+
+
+def parts(text: str) -> dict[str, Counter]:
+    roles = Counter(_role_key(n, c) for n, c in ROLE.findall(text))
+    rest = ROLE.sub(" ", text)
+    display = Counter(m.strip() for m in DISPLAY_MATH.findall(rest))
+    rest = DISPLAY_MATH.sub(" ", rest)
+    inline = Counter(m.strip() for m in INLINE_MATH.findall(rest))
+    rest = INLINE_MATH.sub(" ", rest)
+    links = Counter(LINK.findall(rest))
+    code = Counter(CODE.findall(rest))
+    rest = CODE.sub(" ", rest)
+    figures = Counter(re.sub(r"\s", "", f) for f in FIGURE.findall(rest))
+    return {"role": roles, "display math": display, "math": inline, "link target": links,
+            "code": code, "figure": figures}
+
+
+def check_message(msgid: str, msgstr: str) -> list[str]:
+    """What the translation lost, changed or added; empty when it is faithful."""
+    if not msgstr:
+        return []
+    src, dst = parts(msgid), parts(msgstr)
+    problems = []
+    for kind in ("role", "display math", "math", "link target", "code"):
+        missing = src[kind] - dst[kind]
+        extra = dst[kind] - src[kind]
+        if missing:
+            problems.append(f"{kind} missing or changed: {sorted(missing.elements())}")
+        if extra:
+            problems.append(f"{kind} not in the source: {sorted(extra.elements())}")
+    literal = dst["figure"] - src["figure"]
+    if literal:
+        hint = " (a glued figure replaced by a literal number?)" if src["role"] else ""
+        problems.append(f"figure not in the source: {sorted(literal.elements())}{hint}")
+    return problems
+
+
+def catalogs() -> list[Path]:
+    return sorted(CATALOGS.rglob("*.po"))
+
+
+def translated(po: Path):
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    for msg in catalog:
+        if msg.id and msg.string and not msg.fuzzy:
+            yield msg.id, msg.string
+
+
+def test_there_are_catalogs():
+    assert catalogs(), f"no .po files under {CATALOGS}"
+    assert sum(1 for po in catalogs() for _ in translated(po)) > 100
+
+
+@pytest.mark.parametrize("po", catalogs(), ids=lambda p: p.relative_to(CATALOGS).with_suffix("").as_posix())
+def test_translations_keep_roles_math_links_and_figures(po):
+    failures = []
+    for msgid, msgstr in translated(po):
+        for problem in check_message(msgid, msgstr):
+            failures.append(f"{problem}\n    msgid:  {msgid[:160]!r}\n    msgstr: {msgstr[:160]!r}")
+    assert not failures, f"{po.relative_to(ROOT)}: {len(failures)} problem(s)\n" + "\n".join(failures)
+
+
+# --------------------------------------------------------------------------
+# self-tests: the checker catches broken translations
+
+SOURCE = (
+    "On this run im2col was {glue:}`im2col_speedup_vs_loop` faster, {glue:text}`acc:.1%` "
+    "of $N \\cdot FN$ outputs, see {doc}`05_im2col` and {ref}`ex-why-shuffle`, "
+    "[Saito 2016](ref-saito2016), `cnnlib.im2col`:\n$$OH = H - FH + 1$$"
+)
+GOOD = (
+    "この実行では {glue:}`im2col_speedup_vs_loop` 速く、$N \\cdot FN$ 個の出力の "
+    "{glue:text}`acc:.1%` である。{doc}`05_im2col` と {ref}`ex-why-shuffle`、"
+    "[斎藤 2016](ref-saito2016)、`cnnlib.im2col` を参照：\n$$OH = H - FH + 1$$"
+)
+
+
+def test_checker_accepts_a_faithful_translation():
+    assert check_message(SOURCE, GOOD) == []
+
+
+def test_checker_accepts_a_translated_doc_title():
+    assert check_message("see {doc}`Convolution <02_convolution>`", "{doc}`畳み込み <02_convolution>` を参照") == []
+
+
+@pytest.mark.parametrize(
+    "broken, expected",
+    [
+        pytest.param(GOOD.replace("{glue:}`im2col_speedup_vs_loop`", "453×"), "figure not in the source",
+                     id="glue-replaced-by-number"),
+        pytest.param(GOOD.replace("{glue:text}`acc:.1%`", "97.8%"), "role missing", id="glue-text-dropped"),
+        pytest.param(GOOD.replace("im2col_speedup_vs_loop", "im2col_speedup"), "role missing", id="glue-key-changed"),
+        pytest.param(GOOD.replace("{doc}`05_im2col`", "im2colの章"), "role missing", id="doc-role-dropped"),
+        pytest.param(GOOD.replace("{ref}`ex-why-shuffle`", "{ref}`ex-shuffle`"), "role", id="ref-target-changed"),
+        pytest.param(GOOD.replace("$N \\cdot FN$", "$N FN$"), "math missing", id="inline-math-changed"),
+        pytest.param(GOOD.replace("$N \\cdot FN$", "N・FN"), "math missing", id="inline-math-dropped"),
+        pytest.param(GOOD.replace("$$OH = H - FH + 1$$", "$$OH = H - FH$$"), "display math", id="display-math-changed"),
+        pytest.param(GOOD.replace("(ref-saito2016)", "(ref-saito2017)"), "link target", id="link-target-changed"),
+        pytest.param(GOOD.replace("`cnnlib.im2col`", "cnnlib.im2col"), "code missing", id="code-dropped"),
+    ],
+)
+def test_checker_catches_a_broken_translation(broken, expected):
+    problems = check_message(SOURCE, broken)
+    assert problems, f"not caught: {broken!r}"
+    assert any(expected in p for p in problems), problems
