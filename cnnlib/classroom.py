@@ -178,6 +178,22 @@ _naive = _importlib.import_module("cnnlib.naive")
 # Hidden tests, by (notebook stem, name of the first function the solution cell defines).
 # Each computes what it expects before the library is disabled (or from a private formula),
 # then calls the student's function on a case the visible check does not show.
+
+def _maxpool_hidden(seed, shape):
+    """The hidden test of a maxpool_backward exercise: overlapping 3x3 windows, stride 2."""
+    return f'''\
+# overlapping 3x3 windows with stride 2 on a non-square input
+rng = np.random.default_rng({seed})
+x = rng.standard_normal({shape})
+layer = _layers.MaxPooling(3, 2)
+dout = rng.standard_normal(layer.forward(x).shape)
+want = layer.backward(dout)
+with _reference_disabled(_layers.MaxPooling.forward, _layers.MaxPooling.backward, _naive.maxpool_forward_naive):
+    got = maxpool_backward(x.copy(), dout.copy(), 3, 2)
+assert np.shape(got) == want.shape, f"shape {{np.shape(got)}}, expected {{want.shape}}"
+assert np.allclose(got, want), "pool 3, stride 2 (overlapping windows): wrong gradient"
+'''
+
 HIDDEN_TESTS = {
     ("01_why_cnns", "conv_params"): '''\
 # a filter that is not square, on 3 channels; layers of sizes LeNet does not have
@@ -211,18 +227,7 @@ assert got == "ValueError", (
     f"conv_output_size(H=3, F=5, S=1, P=0): the filter is larger than the input, so there is no "
     f"output; raise ValueError (your function returned {got!r})")
 ''',
-    ("04_pooling", "maxpool_backward"): '''\
-# overlapping 3x3 windows with stride 2 on a non-square input
-rng = np.random.default_rng(1204)
-x = rng.standard_normal((2, 2, 9, 7))
-layer = _layers.MaxPooling(3, 2)
-dout = rng.standard_normal(layer.forward(x).shape)
-want = layer.backward(dout)
-with _reference_disabled(_layers.MaxPooling.forward, _layers.MaxPooling.backward, _naive.maxpool_forward_naive):
-    got = maxpool_backward(x.copy(), dout.copy(), 3, 2)
-assert np.shape(got) == want.shape, f"shape {np.shape(got)}, expected {want.shape}"
-assert np.allclose(got, want), "pool 3, stride 2 (overlapping windows): wrong gradient"
-''',
+    ("04_pooling", "maxpool_backward"): _maxpool_hidden(1204, (2, 2, 9, 7)),
     ("05_im2col", "my_im2col"): '''\
 # float32, a 3x5 filter, stride 2, padding 2 (the check uses float64 and pad <= 1)
 rng = np.random.default_rng(1205)
@@ -349,18 +354,7 @@ assert len(offsets) == 9, f"pad=1: offsets 0, 1 and 2 in each direction must all
 uint8_images = np.random.default_rng(0).integers(0, 256, (5, 6, 6, 3), dtype=np.uint8)
 assert random_crop(uint8_images, 2, np.random.default_rng(1)).dtype == np.uint8, "keep the dtype (uint8 images)"
 ''',
-    ("performance", "maxpool_backward"): '''\
-# overlapping 3x3 windows with stride 2 on a non-square input
-rng = np.random.default_rng(1213)
-x = rng.standard_normal((2, 3, 7, 9))
-layer = _layers.MaxPooling(3, 2)
-dout = rng.standard_normal(layer.forward(x).shape)
-want = layer.backward(dout)
-with _reference_disabled(_layers.MaxPooling.forward, _layers.MaxPooling.backward, _naive.maxpool_forward_naive):
-    got = maxpool_backward(x.copy(), dout.copy(), 3, 2)
-assert np.shape(got) == want.shape, f"shape {np.shape(got)}, expected {want.shape}"
-assert np.allclose(got, want), "pool 3, stride 2 (overlapping windows): wrong gradient"
-''',
+    ("performance", "maxpool_backward"): _maxpool_hidden(1213, (2, 3, 7, 9)),
     ("scaling", "combine_replica_gradients"): '''\
 # 2-D gradients, one replica alone, and very unequal slices
 g1, g2 = np.full((3, 2), 1.0), np.full((3, 2), 4.0)
