@@ -28,6 +28,8 @@ always find ``nb_renderer``).
 from __future__ import annotations
 
 import html
+import re
+from pathlib import Path
 
 from docutils import nodes
 from myst_nb.core.variables import RetrievalError
@@ -35,7 +37,9 @@ from myst_nb.ext.glue import directives as glue_directives
 from myst_nb.ext.glue import roles as glue_roles
 from myst_nb.ext.glue import utils as glue_utils
 from myst_nb import sphinx_ as mystnb_sphinx
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 
 _ENV_KEY = "book_i18n_nb_renderer"
 _original_retrieve = glue_utils.retrieve_glue_data
@@ -114,10 +118,102 @@ def retrieve_glue_data(document: nodes.document, key: str):
         return _original_retrieve(stand_in, key)
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """The part captions of _toc.yml ("Foundations", ...) in the page's catalog.
+
+    sphinx-external-toc inserts the toctrees (priority 100) after Sphinx's Locale
+    transform (20) has translated the page, so their captions would stay English in
+    the sidebar; the gettext builder does extract them (into the root page's catalog)."""
+
+    default_priority = 105
+
+    def apply(self, **kwargs):
+        language = self.config.language or "en"
+        if language == "en":
+            return
+        from sphinx.locale import init as init_locale
+        from sphinx.util.i18n import docname_to_domain
+
+        dirs = [str(Path(self.env.srcdir, d)) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, has_catalog = init_locale(dirs, language, domain)
+        if not has_catalog:
+            return
+        for node in self.document.findall(addnodes.toctree):
+            caption = node.get("caption")
+            translated = catalog.gettext(caption) if caption else None
+            if translated and translated != caption:
+                node["caption"] = translated
+
+
 def setup(app: Sphinx):
+    app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", _inject)
     mystnb_sphinx.load_renderer = _recording_load_renderer
     mystnb_sphinx.Parser.parse = _parse
     for module in (glue_roles, glue_directives):
         module.retrieve_glue_data = retrieve_glue_data
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+# --------------------------------------------------------------------------
+# 3. Japanese search: the Japanese site's html_search_options type (scripts/update_translations.py).
+
+
+_ASCII = re.compile(r"[\x00-\x7f]+")
+_WORD = re.compile(r"\w+")
+
+
+class CompoundJanomeSplitter:
+    """Janome's words, plus every run of consecutive nouns joined into one word.
+
+    Sphinx's search page looks a query word up in the index and, for words of
+    three characters or more, also in every indexed word that *contains* it; a
+    Japanese query has no spaces, so it is one word.  Both of Sphinx's Japanese
+    splitters index 畳み込み層 only as 畳み込み + 層 (and Janome 過学習 as 過 + 学習),
+    (Janome reads 畳み込み as a verb stem, 連用形, which counts as part of a compound here),
+    so a search for the glossary term 畳み込み層 or 過学習 found nothing.  Indexing the
+    noun compound as well (畳み込み層, 過学習, 誤差逆伝播法, ミニバッチ学習) makes the
+    whole term match, and its parts match as before (exactly, or inside the compound).
+    """
+
+    def __init__(self, options):
+        from sphinx.search.ja import JanomeSplitter
+
+        self._janome = JanomeSplitter(options)
+
+    def split(self, input: str) -> list[str]:
+        # ASCII stretches (code, outputs, English not yet translated: most of the text)
+        # are split like English, \w+; only the rest goes through Janome, which is slow.
+        words: list[str] = []
+        pos = 0
+        for m in _ASCII.finditer(input):
+            if m.start() > pos:
+                words += self._split_japanese(input[pos:m.start()])
+            words += _WORD.findall(m.group())
+            pos = m.end()
+        if pos < len(input):
+            words += self._split_japanese(input[pos:])
+        return words
+
+    def _split_japanese(self, input: str) -> list[str]:
+        words: list[str] = []
+        run: list[str] = []
+
+        def flush():
+            if len(run) > 1:
+                words.append("".join(run))
+            run.clear()
+
+        for token in self._janome.tokenizer.tokenize(input):
+            parts = token.surface.split()
+            words.extend(parts)
+            pos = token.part_of_speech.split(",")[0]
+            # nouns, prefixes (過, 逆) and nominal verb stems (畳み込み in 畳み込み層)
+            nominal = pos in ("名詞", "接頭詞") or (pos == "動詞" and token.infl_form == "連用形")
+            if nominal and len(parts) == 1 and not token.surface.isascii():
+                run.append(token.surface)
+            else:
+                flush()
+        flush()
+        return words

@@ -50,10 +50,10 @@ JA_TITLE = "畳み込みニューラルネットワーク：ゼロから作る�
 JA_SPHINX_CONFIG = {
     "language": "ja",
     # Janome (a pure-Python morphological analyser with its own dictionary, pinned in
-    # requirements.txt) splits 畳み込み層 into 畳み込み + 層, so a search for 畳み込み or
-    # プーリング finds the chapter; Sphinx's default splitter for Japanese (a
-    # TinySegmenter port) cuts words like 畳み込み apart.
-    "html_search_options": {"type": "sphinx.search.ja.JanomeSplitter"},
+    # requirements.txt), plus every noun compound as one more word (_ext/book_i18n.py):
+    # the search box matches a query only as a whole indexed word or inside one, and
+    # both of Sphinx's Japanese splitters index 畳み込み層 only as 畳み込み + 層.
+    "html_search_options": {"type": "book_i18n.CompoundJanomeSplitter"},
     "togglebutton_hint": "クリックで表示",
     "togglebutton_hint_hide": "クリックで隠す",
     "html_theme_options": {"search_bar_text": "本書を検索..."},
