@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the book into _build/html, offline, failing on any Sphinx warning.
+# Build the book into _build/html (and its Japanese edition into _build/html/ja),
+# offline, failing on any Sphinx warning.
 #   scripts/build_book.sh            # incremental build
 #   scripts/build_book.sh --all      # extra args go to `jupyter-book build` (--all = rebuild everything)
 set -euo pipefail
@@ -29,3 +30,8 @@ if [[ $status -ne 0 || $warnings -ne 0 ]]; then
     exit $(( status != 0 ? status : 1 ))
 fi
 echo "build_book: OK, zero warnings -> _build/html/index.html"
+
+# The Japanese edition from the same sources and locale/ja/ (untranslated text shows
+# in English), into _build/html/ja/, also with -W.  The English site above is complete
+# whatever happens here.
+scripts/build_book_ja.sh "$@"
