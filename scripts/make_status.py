@@ -26,6 +26,7 @@ import os
 import platform
 import re
 import statistics
+import sys
 import time
 import xml.etree.ElementTree as ET
 from importlib import metadata
@@ -338,7 +339,41 @@ def page(status_dir, info):
             )
             lines.append(f"| {name} | {nb['outcome']} | {nb['seconds']:.1f} | {100 * nb['seconds'] / budget:.0f} % "
                          f"| {figures or '—'} |")
+    lines += translations_section(status_dir)
     return "\n".join(lines) + "\n"
+
+
+# --- Japanese edition (issue 12): the per-page catalog report of scripts/update_translations.py ---
+
+
+def translations_section(status_dir):
+    """Table of translated/untranslated/fuzzy messages per page, from translations.json if present."""
+    path = Path(status_dir) / "translations.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    t = data["totals"]
+    lines = ["", "## Japanese edition", "",
+             f"Catalogs in `locale/{data['language']}/LC_MESSAGES/` (`scripts/update_translations.py`): "
+             f"{t['translated']} of {t['messages']} messages translated, **{t['untranslated']} untranslated**, "
+             f"**{t['fuzzy']} fuzzy** (English changed since translation). Both show in English on the "
+             f"Japanese site (`_build/html/ja/`).", "",
+             "| page | messages | translated | untranslated | fuzzy |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {p} | {c['messages']} | {c['translated']} | {c['untranslated']} | {c['fuzzy']} |"
+              for p, c in data["pages"].items()]
+    return lines
+
+
+def refresh_translations_report(status_dir):
+    """Recount the catalogs (reads locale/ only, no build) so the section is current."""
+    if Path(status_dir) != STATUS or not (ROOT / "locale").is_dir():
+        return
+    try:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import update_translations
+        update_translations.report()
+    except Exception as exc:  # the report is informative; the status page must still be written
+        print(f"translation report not refreshed: {exc}")
 
 
 def main(argv=None):
@@ -352,6 +387,7 @@ def main(argv=None):
     print(f"CPU: {cpu['model']} ({cpu.get('cores')} cores, avx512f: {'yes' if cpu.get('avx512f') else 'no'})")
     detail = step_detail(info)
     print(f"Keras AlexNet step (batch {STEP_BATCH}): {step_text(info)}" + (f" ({detail})" if detail else ""))
+    refresh_translations_report(args.status_dir)
     args.out.write_text(page(args.status_dir, info))
     junit = read_junit(args.status_dir / "junit.xml")
     if junit and junit["failed"]:
