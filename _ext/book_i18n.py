@@ -68,7 +68,8 @@ def language_switch_html(language: str, pagename: str, suffix: str = ".html") ->
 
 
 def _inject(app: Sphinx, pagename, templatename, context, doctree):
-    if app.builder.format != "html" or "body" not in context:
+    # Only the two websites: not singlehtml (the PDF), not epub.
+    if app.builder.name != "html" or "body" not in context:
         return
     suffix = context.get("file_suffix") or ".html"
     context["body"] = language_switch_html(app.config.language, pagename, suffix) + context["body"]
