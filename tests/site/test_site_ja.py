@@ -126,6 +126,22 @@ def test_language_switch_is_followed_by_the_browser(ja_site, chromium, server):
     assert urllib.parse.urljoin(ja_url, _switch_href(ja_dom)) == en_url
 
 
+GLUED = re.compile(r'<span class="(?:output text_plain|pasted-text)[^"]*">')
+
+
+def test_glued_figures_survive_translation(ja_site):
+    """Every glued figure of an English page is pasted into its Japanese page too
+    (a translation that lost a {glue} role, or a role that no longer resolves)."""
+    problems = []
+    for en in sorted(SITE.joinpath("book").glob("*.html")):
+        ja = JA / en.relative_to(SITE)
+        n_en = len(GLUED.findall(en.read_text(encoding="utf-8")))
+        n_ja = len(GLUED.findall(ja.read_text(encoding="utf-8"))) if ja.is_file() else -1
+        if n_en != n_ja:
+            problems.append(f"{en.name}: {n_en} glued figures in English, {n_ja} in Japanese")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("term, target", SEARCHES)
 def test_ja_search_finds_chapter(ja_site, chromium, server, term, target):
     """The Japanese site's search page (Sphinx JS + searchindex.js, Janome splitter) lists the chapter."""
