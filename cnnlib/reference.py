@@ -1,0 +1,615 @@
+"""The readable reference: every layer, im2col/col2im and the optimizers, written to be read.
+
+This is the code the book's chapters print and the code a student's exercise
+is checked against.  Each layer is a few lines in the layout the chapters
+teach (NCHW, im2col with one patch per *row*), makes fresh arrays and keeps
+only what ``backward`` needs, in the style of *Deep Learning from Scratch*'s
+``common/layers.py``.
+
+The fast path, :mod:`cnnlib.layers` and :mod:`cnnlib.optimizers`, is what the
+models and ``cnnlib.train`` use: the same classes with the same constructor
+arguments and the same numbers, written for speed (another memory order,
+blocked matrix products, buffers kept between steps; the appendix
+"Performance" explains each trick).  ``tests/test_reference_twins.py`` runs
+both on the same inputs and checks that they agree: forward outputs, every
+gradient and optimizer steps.
+
+The contract every layer keeps (both versions):
+
+* ``forward(x, train=True)`` returns the output; ``backward(dout)`` takes the
+  gradient of the loss with respect to that output and returns the gradient
+  with respect to ``x``.  Neither modifies its argument.
+* ``params`` and ``grads`` are dicts of arrays by name (empty for layers
+  without weights).  ``backward`` writes the gradients into the arrays of
+  ``grads`` (``grads["W"][...] = ...``) and an optimizer changes the arrays of
+  ``params`` in place, so a model can hand both dicts to an optimizer once.
+
+Shapes: ``x`` is ``(N, C, H, W)`` (batch, channels, height, width) for the
+spatial layers; ``W`` is ``(FN, C, FH, FW)``.  ``pad`` is an integer (the
+textbook's ``P`` on all four sides), ``((top, bottom), (left, right))``, or
+Keras's ``'valid'`` / ``'same'``.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = [
+    "conv_output_size",
+    "resolve_padding",
+    "window_arguments",
+    "im2col",
+    "col2im",
+    "Layer",
+    "Convolution",
+    "MaxPooling",
+    "AveragePooling",
+    "Relu",
+    "Flatten",
+    "Affine",
+    "Dropout",
+    "BatchNormalization",
+    "SoftmaxCrossEntropy",
+    "Optimizer",
+    "SGD",
+    "Momentum",
+    "Nesterov",
+    "AdaGrad",
+    "RMSprop",
+    "Adam",
+    "Adadelta",
+]
+
+
+# ---------------------------------------------------------------------------- geometry
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def resolve_padding(input_hw, filter_hw, stride, pad):
+    """Turn any accepted ``pad`` into ``((top, bottom), (left, right))``.
+
+    ``'same'`` follows Keras: the output is ``ceil(size / stride)`` and an odd
+    total padding puts the extra row at the bottom (column at the right).
+
+    >>> resolve_padding((32, 32), (11, 11), 4, "same")
+    ((3, 4), (3, 4))
+    >>> resolve_padding((28, 28), (5, 5), 1, 2)
+    ((2, 2), (2, 2))
+    """
+    if isinstance(pad, str):
+        mode = pad.lower()
+        if mode == "valid":
+            return (0, 0), (0, 0)
+        if mode == "same":
+            pads = []
+            for size, f in zip(input_hw, filter_hw):
+                total = max((-(-size // stride) - 1) * stride + f - size, 0)
+                pads.append((total // 2, total - total // 2))
+            return tuple(pads)
+        raise ValueError(f"padding must be an integer, 'valid' or 'same'; got {pad!r}")
+    if _is_int(pad):
+        if pad < 0:
+            raise ValueError(f"padding must be >= 0; got {pad}")
+        return (int(pad), int(pad)), (int(pad), int(pad))
+    try:
+        (pt, pb), (pl, pr) = pad
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"padding must be an integer, 'valid', 'same' or ((top, bottom), (left, right)); got {pad!r}"
+        ) from None
+    if not all(_is_int(p) for p in (pt, pb, pl, pr)) or min(pt, pb, pl, pr) < 0:
+        raise ValueError(f"padding must be integers >= 0; got {pad!r}")
+    return (int(pt), int(pb)), (int(pl), int(pr))
+
+
+def window_arguments(size, stride, pad, what="pool_size"):
+    """The one check of a layer's window arguments: ``((h, w), stride, pad)``.
+
+    ``size``: a positive integer or a pair of them; ``stride``: a positive
+    integer, or ``None`` for the window's height (Keras's default for
+    pooling); ``pad``: see :func:`resolve_padding`.  Floats are refused, not
+    rounded: ``MaxPooling(2.7)`` is a ``ValueError``.
+
+    >>> window_arguments(3, None, "same")
+    ((3, 3), 3, 'same')
+    """
+    pair = (size, size) if _is_int(size) else size
+    try:
+        h, w = pair
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a positive integer or a pair of them; got {size!r}") from None
+    if not (_is_int(h) and _is_int(w) and h >= 1 and w >= 1):
+        raise ValueError(f"{what} must be a positive integer or a pair of them; got {size!r}")
+    if stride is None:
+        stride = h
+    if not _is_int(stride) or stride < 1:
+        raise ValueError(f"stride must be a positive integer; got {stride!r}")
+    resolve_padding((1, 1), (1, 1), 1, pad)  # raises on a bad spelling
+    return (int(h), int(w)), int(stride), pad
+
+
+def conv_output_size(input_size, filter_size, stride=1, pad=0):
+    """Output length along one axis: ``(input_size + 2 * pad - filter_size) / stride + 1``.
+
+    ``pad`` is an integer (applied on both sides), a pair ``(before, after)``,
+    or Keras's ``'valid'`` / ``'same'``.  With an integer or a pair the formula
+    must divide exactly, as in the textbook: a remainder means the filter
+    would not reach the last rows, so it raises ``ValueError`` with a fix.
+    With ``'valid'`` the remainder is dropped and with ``'same'`` the output is
+    ``ceil(input_size / stride)``, exactly as Keras does.
+
+    >>> conv_output_size(4, 3)
+    2
+    >>> conv_output_size(28, 5, stride=1, pad=2)
+    28
+    >>> conv_output_size(6, 3, stride=2, pad="valid")
+    2
+    """
+    for name, value in (("input_size", input_size), ("filter_size", filter_size), ("stride", stride)):
+        if not _is_int(value) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    if isinstance(pad, str) and pad.lower() == "same":
+        return -(-input_size // stride)
+    strict = not isinstance(pad, str)
+    if isinstance(pad, str) or _is_int(pad):
+        before, after = resolve_padding((input_size,), (filter_size,), stride, pad)[0]
+    else:
+        before, after = pad
+    padded = input_size + before + after
+    if filter_size > padded:
+        raise ValueError(
+            f"the filter ({filter_size}) is larger than the padded input "
+            f"({input_size} + {before} + {after} = {padded}); use a smaller filter or more padding"
+        )
+    span = padded - filter_size
+    if strict and span % stride:
+        raise ValueError(
+            f"output size ({input_size} + {before + after} - {filter_size}) / {stride} + 1 = "
+            f"{span / stride + 1:g} is not an integer: change the padding or stride so that "
+            f"{stride} divides {span}, or use padding='valid' to drop the last {span % stride} row(s)"
+        )
+    return span // stride + 1
+
+
+def conv_geometry(input_shape, filter_h, filter_w, stride, pad):
+    """``(pads, OH, OW)`` for an NCHW ``input_shape``: the padding and the output size."""
+    if len(input_shape) != 4:
+        raise ValueError(
+            f"expected a 4-D NCHW array (batch, channels, height, width); got shape {tuple(input_shape)}"
+        )
+    _, _, H, W = input_shape
+    (pt, pb), (pl, pr) = resolve_padding((H, W), (filter_h, filter_w), stride, pad)
+    mode = pad if isinstance(pad, str) else None
+    OH = conv_output_size(H, filter_h, stride, mode or (pt, pb))
+    OW = conv_output_size(W, filter_w, stride, mode or (pl, pr))
+    return ((pt, pb), (pl, pr)), OH, OW
+
+
+# ------------------------------------------------------------------------ im2col, col2im
+def im2col(x, filter_h, filter_w, stride=1, pad=0):
+    """Every filter-sized patch of ``x`` as a row.
+
+    ``x``: ``(N, C, H, W)``.  Returns ``col``, ``(N * OH * OW, C * FH * FW)``:
+    one row per output pixel (image, then output row, then output column),
+    holding the patch under the filter there, flattened in ``(C, FH, FW)``
+    order, the order of ``W.reshape(FN, -1)``.  Book: chapter "im2col".
+
+    >>> im2col(np.arange(9.0).reshape(1, 1, 3, 3), 2, 2)
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]])
+    """
+    x = np.asarray(x)
+    (pt, pb), (pl, pr) = conv_geometry(x.shape, filter_h, filter_w, stride, pad)[0]
+    N, C = x.shape[:2]
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    # a view (N, C, OH', OW', FH, FW) of every patch at stride 1, no copy; then keep every stride-th
+    patches = sliding_window_view(xp, (filter_h, filter_w), axis=(2, 3))[:, :, ::stride, ::stride]
+    _, OH, OW = conv_geometry(x.shape, filter_h, filter_w, stride, pad)
+    patches = patches[:, :, :OH, :OW]
+    # (N, OH, OW, C, FH, FW): output pixel first, patch second; reshape makes the one copy
+    return patches.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * filter_h * filter_w)
+
+
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """The adjoint of :func:`im2col` (not its inverse): ``(N * OH * OW, C * FH * FW)`` → ``input_shape``.
+
+    Every entry of ``col`` is *added* to the input pixel it was copied from,
+    so a pixel that several overlapping patches share receives the sum of
+    their entries: what backpropagation needs,
+    ``<im2col(x), c> == <x, col2im(c)>``.  Book: chapter "im2col".
+    """
+    ((pt, pb), (pl, pr)), OH, OW = conv_geometry(input_shape, filter_h, filter_w, stride, pad)
+    N, C, H, W = input_shape
+    if col.shape != (N * OH * OW, C * filter_h * filter_w):
+        raise ValueError(
+            f"col has shape {col.shape}; for input {tuple(input_shape)} expected {(N * OH * OW, C * filter_h * filter_w)}"
+        )
+    patches = col.reshape(N, OH, OW, C, filter_h, filter_w)
+    img = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=col.dtype)
+    # one loop over the FH * FW filter offsets; each adds that offset's entry of every patch
+    for i in range(filter_h):
+        for j in range(filter_w):
+            img[:, :, i : i + stride * OH : stride, j : j + stride * OW : stride] += patches[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+    return img[:, :, pt : pt + H, pl : pl + W]
+
+
+# ------------------------------------------------------------------------------ layers
+class Layer:
+    """What every layer has: ``params`` and ``grads``, dicts of arrays by name (empty here)."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+
+
+class Convolution(Layer):
+    """2-D convolution (cross-correlation) as one matrix product, through :func:`im2col`.
+
+    ``W``: ``(FN, C, FH, FW)``, ``b``: ``(FN,)``, ``x``: ``(N, C, H, W)`` → ``(N, FN, OH, OW)``.
+    Book: chapters "Convolution" and "im2col".
+    """
+
+    def __init__(self, W, b, stride=1, pad=0):
+        W, b = np.asarray(W), np.asarray(b)
+        if W.ndim != 4 or b.shape != (W.shape[0],):
+            raise ValueError(f"Convolution needs W (FN, C, FH, FW) and b (FN,); got {W.shape} and {b.shape}")
+        _, self.stride, self.pad = window_arguments(W.shape[2:], stride, pad, "filter size")
+        self.params = {"W": W, "b": b.astype(W.dtype)}
+        self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros(b.shape, W.dtype)}
+
+    def forward(self, x, train=True):
+        W, b = self.params["W"], self.params["b"]
+        FN, C, FH, FW = W.shape
+        N = x.shape[0]
+        _, OH, OW = conv_geometry(x.shape, FH, FW, self.stride, self.pad)
+        col = im2col(x, FH, FW, self.stride, self.pad)     # (N*OH*OW, C*FH*FW)
+        out = col @ W.reshape(FN, -1).T + b                # (N*OH*OW, FN)
+        self.x_shape, self.col = x.shape, col
+        return out.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        W = self.params["W"]
+        FN, C, FH, FW = W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)  # (N*OH*OW, FN), rows as in col
+        self.grads["W"][...] = (dout.T @ self.col).reshape(W.shape)
+        self.grads["b"][...] = dout.sum(axis=0)
+        dcol = dout @ W.reshape(FN, -1)                    # (N*OH*OW, C*FH*FW)
+        return col2im(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+
+
+class MaxPooling(Layer):
+    """Maximum of each window, no weights: ``(N, C, H, W)`` → ``(N, C, OH, OW)``.
+
+    ``pool_size`` an integer or ``(h, w)``; ``stride`` defaults to the pool's height.
+    Padding (``'same'``) never wins the maximum.  Backward sends each window's
+    gradient to its maximum (the first one, if several tie).  Book: chapter "Pooling".
+    """
+
+    def __init__(self, pool_size=2, stride=None, pad="valid"):
+        super().__init__()
+        (self.pool_h, self.pool_w), self.stride, self.pad = window_arguments(pool_size, stride, pad)
+
+    def forward(self, x, train=True):
+        N, C, H, W = x.shape
+        ph, pw, S = self.pool_h, self.pool_w, self.stride
+        pads, OH, OW = conv_geometry(x.shape, ph, pw, S, self.pad)
+        low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min   # padding never wins
+        xp = np.pad(x, ((0, 0), (0, 0), *pads), constant_values=low)
+        col = im2col(xp, ph, pw, S, "valid").reshape(-1, ph * pw)        # one window (of one channel) per row
+        self.arg = col.argmax(axis=1)                                      # first maximum of each window
+        self.x_shape, self.xp_shape, self.pads = x.shape, xp.shape, pads
+        return col.max(axis=1).reshape(N, OH, OW, C).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        N, C, H, W = self.x_shape
+        (pt, _), (pl, _) = self.pads
+        d = dout.transpose(0, 2, 3, 1).ravel()                              # rows in the order of col
+        dcol = np.zeros((d.size, self.pool_h * self.pool_w), dtype=dout.dtype)
+        dcol[np.arange(d.size), self.arg] = d                               # all to the maximum
+        dcol = dcol.reshape(-1, C * self.pool_h * self.pool_w)
+        dxp = col2im(dcol, self.xp_shape, self.pool_h, self.pool_w, self.stride, "valid")
+        return dxp[:, :, pt : pt + H, pl : pl + W]
+
+
+class AveragePooling(Layer):
+    """Mean of each window, no weights: ``(N, C, H, W)`` → ``(N, C, OH, OW)``.
+
+    With ``'same'`` padding the mean is over the window's real pixels only, as
+    in Keras's ``AveragePooling2D``.  Backward shares each window's gradient
+    equally among those pixels.
+    """
+
+    def __init__(self, pool_size=2, stride=None, pad="valid"):
+        super().__init__()
+        (self.pool_h, self.pool_w), self.stride, self.pad = window_arguments(pool_size, stride, pad)
+
+    def forward(self, x, train=True):
+        N, C, H, W = x.shape
+        ph, pw, S = self.pool_h, self.pool_w, self.stride
+        pads, OH, OW = conv_geometry(x.shape, ph, pw, S, self.pad)
+        xp = np.pad(x, ((0, 0), (0, 0), *pads))
+        real = np.pad(np.ones((1, 1, H, W), x.dtype), ((0, 0), (0, 0), *pads))  # 1 on a real pixel, 0 on padding
+        self.count = im2col(real, ph, pw, S, "valid").sum(axis=1)               # (OH*OW,) real pixels per window
+        col = im2col(xp, ph, pw, S, "valid").reshape(N, OH * OW, C, ph * pw)
+        self.x_shape, self.xp_shape, self.pads = x.shape, xp.shape, pads
+        out = col.sum(axis=3) / self.count[:, None]                              # (N, OH*OW, C)
+        return out.reshape(N, OH, OW, C).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        N, C, OH, OW = dout.shape
+        ph, pw = self.pool_h, self.pool_w
+        share = dout.transpose(0, 2, 3, 1).reshape(N, OH * OW, C, 1) / self.count[:, None, None]
+        dcol = np.broadcast_to(share, (N, OH * OW, C, ph * pw)).reshape(N * OH * OW, C * ph * pw)
+        dxp = col2im(dcol, self.xp_shape, ph, pw, self.stride, "valid")
+        (pt, _), (pl, _) = self.pads
+        return dxp[:, :, pt : pt + self.x_shape[2], pl : pl + self.x_shape[3]]
+
+
+class Relu(Layer):
+    """max(0, x), elementwise.  Any shape in, same shape out."""
+
+    def forward(self, x, train=True):
+        self.mask = x > 0
+        return np.where(self.mask, x, 0)
+
+    def backward(self, dout):
+        return np.where(self.mask, dout, 0)
+
+
+class Flatten(Layer):
+    """``(N, ...)`` → ``(N, D)``; backward restores the shape."""
+
+    def forward(self, x, train=True):
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(self.x_shape)
+
+
+class Affine(Layer):
+    """Fully connected (Keras ``Dense``): ``x @ W + b``.
+
+    ``W``: ``(D, M)``, ``b``: ``(M,)``, ``x``: ``(N, D)``, or ``(N, ...)`` with
+    ``D`` numbers per sample (flattened here) → ``(N, M)``.
+    """
+
+    def __init__(self, W, b):
+        W, b = np.asarray(W), np.asarray(b)
+        if W.ndim != 2 or b.shape != (W.shape[1],):
+            raise ValueError(f"Affine needs W (D, M) and b (M,); got {W.shape} and {b.shape}")
+        self.params = {"W": W, "b": b.astype(W.dtype)}
+        self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros(b.shape, W.dtype)}
+
+    def forward(self, x, train=True):
+        self.x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)                   # (N, D)
+        return self.x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dout):
+        self.grads["W"][...] = self.x.T @ dout
+        self.grads["b"][...] = dout.sum(axis=0)
+        return (dout @ self.params["W"].T).reshape(self.x_shape)
+
+
+class Dropout(Layer):
+    """Inverted dropout, as Keras: in training each value is zeroed with
+    probability ``rate`` and the others are scaled by ``1 / (1 - rate)``, so
+    the expected output equals the input; at test time it is the identity.
+    Any shape in, same shape out.  ``seed`` makes the masks reproducible.
+    """
+
+    def __init__(self, rate=0.5, seed=None):
+        super().__init__()
+        if not 0 <= rate < 1:
+            raise ValueError(f"dropout rate must be in [0, 1); got {rate}")
+        self.rate = rate
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x, train=True):
+        if train:
+            keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate   # True: the value survives
+            self.mask = keep.astype(x.dtype) / (1 - self.rate)               # 0 or 1 / (1 - rate)
+        else:
+            self.mask = np.ones(x.shape, x.dtype)
+        return x * self.mask
+
+    def backward(self, dout):
+        return dout * self.mask
+
+
+class BatchNormalization(Layer):
+    """Batch normalisation with Keras's semantics.
+
+    Each channel of an ``(N, C, H, W)`` input (over ``N, H, W``) or each
+    feature of an ``(N, D)`` input (over ``N``) is normalised to mean 0 and
+    variance 1, then scaled by ``gamma`` and shifted by ``beta`` (the
+    parameters).  Training uses the batch's mean and (biased) variance and
+    moves the running statistics towards them,
+    ``moving = momentum * moving + (1 - momentum) * batch``; inference uses
+    the running statistics, kept in ``self.state`` (saved with a model, never
+    touched by an optimizer).  Keras's defaults: ``momentum=0.99``,
+    ``epsilon=1e-3``.  Same shape out as in.
+    """
+
+    def __init__(self, num_features, momentum=0.99, epsilon=1e-3, dtype=np.float32):
+        self.momentum, self.epsilon = momentum, epsilon
+        self.params = {"gamma": np.ones(num_features, dtype), "beta": np.zeros(num_features, dtype)}
+        self.grads = {"gamma": np.zeros(num_features, dtype), "beta": np.zeros(num_features, dtype)}
+        self.state = {"moving_mean": np.zeros(num_features, dtype), "moving_var": np.ones(num_features, dtype)}
+
+    def forward(self, x, train=True):
+        C = self.params["gamma"].size
+        if x.ndim not in (2, 4) or x.shape[1] != C:
+            raise ValueError(f"BatchNormalization({C}) expects (N, {C}) or (N, {C}, H, W); got shape {x.shape}")
+        self.axes = (0,) if x.ndim == 2 else (0, 2, 3)        # every axis but the channel's
+        self.shape = (1, C) if x.ndim == 2 else (1, C, 1, 1)  # a per-channel vector, broadcastable to x
+        if train:
+            mean, var = x.mean(axis=self.axes), x.var(axis=self.axes)
+            m = self.momentum
+            self.state["moving_mean"][...] = m * self.state["moving_mean"] + (1 - m) * mean
+            self.state["moving_var"][...] = m * self.state["moving_var"] + (1 - m) * var
+        else:
+            mean, var = self.state["moving_mean"], self.state["moving_var"]
+        self.train = train
+        self.inv_std = 1 / np.sqrt(var + self.epsilon)
+        self.xhat = (x - mean.reshape(self.shape)) * self.inv_std.reshape(self.shape)
+        return self.params["gamma"].reshape(self.shape) * self.xhat + self.params["beta"].reshape(self.shape)
+
+    def backward(self, dout):
+        dbeta = dout.sum(axis=self.axes)
+        dgamma = (dout * self.xhat).sum(axis=self.axes)
+        self.grads["beta"][...] = dbeta
+        self.grads["gamma"][...] = dgamma
+        g = (self.params["gamma"] * self.inv_std).reshape(self.shape)
+        if not self.train:                      # the running statistics are constants
+            return dout * g
+        n = dout.size // dout.shape[1]          # values per channel: the mean and variance depend on all of them
+        return g * (dout - dbeta.reshape(self.shape) / n - self.xhat * dgamma.reshape(self.shape) / n)
+
+
+class SoftmaxCrossEntropy(Layer):
+    """Softmax followed by the mean cross-entropy over the batch.
+
+    ``forward(x, t)``: logits ``x`` ``(N, K)``; labels ``t`` integers ``(N,)``
+    (or ``(N, 1)``, as Keras's CIFAR-10 labels) or one-hot rows ``(N, K)``.
+    Returns the loss, a float.  ``backward(dout=1.0)`` returns
+    ``dout * (softmax(x) - one_hot(t)) / N``, ``(N, K)``.
+    """
+
+    def forward(self, x, t, train=True):
+        N, K = x.shape
+        t = np.asarray(t)
+        if t.ndim == 2 and t.shape[1] == 1 and K != 1:
+            t = t[:, 0]
+        if t.ndim == 1:                                # integer labels -> one-hot rows
+            t = np.eye(K, dtype=x.dtype)[t]
+        shifted = x - x.max(axis=1, keepdims=True)     # exp never overflows
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        self.y, self.t = np.exp(log_p), t.astype(x.dtype)
+        return float(-(self.t * log_p).sum() / N)
+
+    def backward(self, dout=1.0):
+        N = self.y.shape[0]
+        return (self.y - self.t) * (dout / N)
+
+
+# -------------------------------------------------------------------------- optimizers
+class Optimizer:
+    """``update(params, grads)`` changes every array of ``params`` in place by its gradient.
+
+    The update rules and defaults are Keras 3's.  ``weight_decay`` is Keras's
+    decoupled decay, ``p -= learning_rate * weight_decay * p`` before the step.
+    Per-parameter state (``self.state[key]``, a dict of arrays) starts at zero.
+    """
+
+    def __init__(self, learning_rate, weight_decay=None):
+        if learning_rate <= 0:
+            raise ValueError(f"learning_rate must be positive; got {learning_rate}")
+        self.learning_rate, self.weight_decay = learning_rate, weight_decay
+        self.iterations = 0
+        self.state = {}
+
+    def update(self, params, grads):
+        for key, p in params.items():
+            if self.weight_decay:
+                p -= self.learning_rate * self.weight_decay * p
+            self.step(p, grads[key], self.state.setdefault(key, {}))
+        self.iterations += 1
+
+    def step(self, p, g, s):
+        """Change ``p`` in place by its gradient ``g``; ``s``: this parameter's state."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+class SGD(Optimizer):
+    """``p -= lr * g``; with ``momentum`` ``v = momentum * v - lr * g; p += v``
+    (``nesterov``: ``p += momentum * v - lr * g``), as Keras's SGD."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def step(self, p, g, s):
+        lr, mu = self.learning_rate, self.momentum
+        if not mu:
+            p -= lr * g
+            return
+        v = s["v"] = mu * s.get("v", 0) - lr * g
+        p += mu * v - lr * g if self.nesterov else v
+
+
+class Momentum(SGD):
+    """SGD with momentum: ``v = momentum * v - lr * g; p += v``."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, weight_decay=None):
+        super().__init__(learning_rate, momentum, nesterov=False, weight_decay=weight_decay)
+
+
+class Nesterov(SGD):
+    """Nesterov momentum, as ``keras.optimizers.SGD(momentum=..., nesterov=True)``."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, weight_decay=None):
+        super().__init__(learning_rate, momentum, nesterov=True, weight_decay=weight_decay)
+
+
+class AdaGrad(Optimizer):
+    """``h += g²; p -= lr * g / sqrt(h + eps)``, ``h`` starting at ``initial_accumulator_value``."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def step(self, p, g, s):
+        h = s["h"] = s.get("h", self.initial_accumulator_value) + g * g
+        p -= self.learning_rate * g / np.sqrt(h + self.epsilon)
+
+
+class RMSprop(Optimizer):
+    """``v = rho * v + (1 - rho) * g²; p -= lr * g / sqrt(v + eps)`` (Keras's RMSprop, no momentum)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.rho, self.epsilon = rho, epsilon
+
+    def step(self, p, g, s):
+        v = s["v"] = self.rho * s.get("v", 0) + (1 - self.rho) * g * g
+        p -= self.learning_rate * g / np.sqrt(v + self.epsilon)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with Keras's form of the bias correction:
+    ``m = b1 * m + (1 - b1) * g``, ``v = b2 * v + (1 - b2) * g²``,
+    ``p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``, ``t`` = 1, 2, ..."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def step(self, p, g, s):
+        b1, b2, t = self.beta_1, self.beta_2, self.iterations + 1
+        m = s["m"] = b1 * s.get("m", 0) + (1 - b1) * g
+        v = s["v"] = b2 * s.get("v", 0) + (1 - b2) * g * g
+        alpha = self.learning_rate * (1 - b2**t) ** 0.5 / (1 - b1**t)
+        p -= alpha * m / (np.sqrt(v) + self.epsilon)
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012) as Keras:
+    ``G = rho * G + (1 - rho) * g²``, ``delta = -sqrt(D + eps) / sqrt(G + eps) * g``,
+    ``D = rho * D + (1 - rho) * delta²``, ``p += lr * delta``."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.rho, self.epsilon = rho, epsilon
+
+    def step(self, p, g, s):
+        rho, eps = self.rho, self.epsilon
+        G = s["G"] = rho * s.get("G", 0) + (1 - rho) * g * g
+        delta = -np.sqrt(s.get("D", 0) + eps) / np.sqrt(G + eps) * g
+        s["D"] = rho * s.get("D", 0) + (1 - rho) * delta * delta
+        p += self.learning_rate * delta
