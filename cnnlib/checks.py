@@ -11,8 +11,8 @@ reference answers.
 
 import numpy as np
 
-from .im2col import col2im, conv_output_size, im2col
-from .layers import Convolution, MaxPooling, SoftmaxCrossEntropy
+# the readable reference (the code the chapters print) is what an answer is checked against
+from .reference import Convolution, MaxPooling, SoftmaxCrossEntropy, col2im, conv_output_size, im2col
 
 __all__ = [
     "CheckFailed",
