@@ -1,4 +1,10 @@
-"""Scratch layers in numpy.
+"""The fast path: the scratch layers that the models and ``cnnlib.train`` use.
+
+The readable versions of the same layers, the ones the book's chapters print,
+are in :mod:`cnnlib.reference`: same names, same constructor arguments, same
+numbers (``tests/test_reference_twins.py`` checks forward outputs and every
+gradient).  This module is free to use any memory layout, blocking or
+buffering that the benchmark (``benchmarks/benchmark.py``) justifies.
 
 Every layer has ``forward(x, train=True)`` and ``backward(dout)``; neither
 modifies its argument.  ``dout`` is the gradient of the loss with respect to
@@ -17,19 +23,32 @@ gradient checks use it), and a layer keeps the dtype of its weights.
 Speed (the book's appendix "Performance"): every loop here runs over kernel
 or window *offsets* (at most a few dozen), never over images or pixels; the
 convolution is one matrix product in a layout that needs no copy of its
-operands; large scratch arrays are kept between steps instead of being
-allocated anew, and an output array is reused only once its caller has let
-go of it (``Layer._output``): a caller may keep whatever a layer returns.
+operands (:func:`cnnlib.im2col.im2col_t`, batch index last), in blocks of
+columns that stay in cache; arrays are handed on in whatever memory order
+they have; the column matrix and its gradient are kept between steps.  What
+a layer returns is always new memory: a caller may keep it.
+
+``backward`` before any ``forward`` raises :class:`BackwardBeforeForward`.
 """
 
 import math
-import sys
 
 import numpy as np
 
-from .im2col import axis_order, col2im_t, conv_output_size, im2col_t, new_like, pad_input, resolve_padding, windows
+from .im2col import (
+    axis_order,
+    col2im_t,
+    conv_output_size,
+    im2col_t,
+    new_like,
+    pad_input,
+    resolve_padding,
+    window_arguments,
+    windows,
+)
 
 __all__ = [
+    "BackwardBeforeForward",
     "Layer",
     "Convolution",
     "MaxPooling",
@@ -89,14 +108,8 @@ def _matmul_t(a, b, out):
     return out
 
 
-def _refcount(store, key):
-    obj = store.get(key)
-    return sys.getrefcount(obj)
-
-
-# What _refcount reports for an array that only the store holds (the count includes
-# the function's own local and argument references, which differ between Python versions).
-_ONLY_STORED = _refcount({"probe": np.empty(0)}, "probe")
+class BackwardBeforeForward(RuntimeError):
+    """``backward`` was called on a layer that has not run ``forward`` yet."""
 
 
 class Layer:
@@ -122,26 +135,13 @@ class Layer:
             buf = buffers[name] = np.empty(shape, dtype=dtype)
         return buf
 
-    def _output(self, name, shape, dtype, order):
-        """An array for the layer to return, its axes lying in memory in ``order`` (see
-        ``new_like``): the memory it returned last time under ``name`` if its caller has
-        let go of it (nothing but this layer refers to it any more), else new memory.
-
-        A LeNet step returns about 8 MB of fresh arrays; allocated anew each step,
-        they come back as fresh pages from the operating system (page faults: ~10 %
-        of the step).  Memory that someone still holds, or holds a view of, is never
-        reused: its reference count shows it.
-        """
-        stored = tuple(shape[a] for a in order)
-        outputs = self.__dict__.setdefault("_outputs", {})
-        # outputs[name] is the array that owns the memory; every view of it refers to it
-        if not (
-            _refcount(outputs, name) == _ONLY_STORED
-            and outputs[name].shape == stored
-            and outputs[name].dtype == dtype
-        ):
-            outputs[name] = np.empty(stored, dtype=dtype)
-        return outputs[name].transpose(np.argsort(order))
+    def _forward_first(self, attribute):
+        """Raise a clear error if ``forward`` has not yet set ``attribute`` (what ``backward`` needs)."""
+        if attribute not in self.__dict__:
+            raise BackwardBeforeForward(
+                f"{type(self).__name__}.backward was called before forward: it needs what forward keeps "
+                f"({attribute}); call forward(x) first, then backward(dout)"
+            )
 
     def backward_params(self, dout):
         """Only the parameter gradients (into ``self.grads``); returns ``None``.
@@ -172,10 +172,7 @@ class Convolution(Layer):
             raise ValueError(f"Convolution weights must be 4-D (FN, C, FH, FW); got shape {W.shape}")
         if b.shape != (W.shape[0],):
             raise ValueError(f"Convolution bias must have shape ({W.shape[0]},); got {b.shape}")
-        if not isinstance(stride, (int, np.integer)) or stride < 1:
-            raise ValueError(f"stride must be a positive integer; got {stride!r}")
-        resolve_padding((1, 1), (1, 1), 1, pad)  # validates the spelling early
-        self.stride, self.pad = int(stride), pad
+        _, self.stride, self.pad = window_arguments(W.shape[2:], stride, pad, "filter size")
         self.params = {"W": W, "b": b}
         # C-contiguous, so that backward's reshaped out= view writes into it even when W is
         # not contiguous (e.g. a transposed Keras kernel); zeros_like would copy W's layout
@@ -229,6 +226,7 @@ class Convolution(Layer):
         return (self.x_shape[0],) + self.output_shape(self.x_shape[1:])
 
     def backward(self, dout):
+        self._forward_first("col")
         _check_dout(dout, self._y_shape(), "Convolution")
         FN, C, FH, FW = self.W.shape
         d = self._param_grads(dout)
@@ -236,6 +234,7 @@ class Convolution(Layer):
         return col2im_t(dcol, self.x_shape, FH, FW, self.stride, self.pad)
 
     def backward_params(self, dout):
+        self._forward_first("col")
         _check_dout(dout, self._y_shape(), "Convolution")
         self._param_grads(dout)
 
@@ -256,13 +255,7 @@ class Convolution(Layer):
 class _Pooling(Layer):
     def __init__(self, pool_size=2, stride=None, pad="valid"):
         super().__init__()
-        ph, pw = (pool_size, pool_size) if np.isscalar(pool_size) else pool_size
-        self.pool_h, self.pool_w = int(ph), int(pw)
-        self.stride = int(stride) if stride is not None else self.pool_h
-        if self.stride < 1 or self.pool_h < 1 or self.pool_w < 1:
-            raise ValueError(f"pool size and stride must be positive; got {pool_size!r}, {stride!r}")
-        resolve_padding((1, 1), (1, 1), 1, pad)
-        self.pad = pad
+        (self.pool_h, self.pool_w), self.stride, self.pad = window_arguments(pool_size, stride, pad)
 
     def output_shape(self, input_shape):
         C, H, W = input_shape
@@ -330,6 +323,7 @@ class MaxPooling(_Pooling):
         return out
 
     def backward(self, dout):
+        self._forward_first("arg")
         _check_dout(dout, self.arg.shape, "MaxPooling")
         N, C, H, W = self.x_shape
         OH, OW = dout.shape[2:]
@@ -367,6 +361,7 @@ class AveragePooling(_Pooling):
         return win.sum(axis=(-2, -1)) / self.count
 
     def backward(self, dout):
+        self._forward_first("count")
         _check_dout(dout, self.x_shape[:2] + self.count.shape[2:], "AveragePooling")
         share = (dout / self.count)[..., None, None]
         dwin = np.broadcast_to(share, dout.shape + (self.pool_h, self.pool_w))
@@ -378,14 +373,13 @@ class Relu(Layer):
 
     def forward(self, x, train=True):
         self.mask = x > 0
-        # np.maximum with a Python 0 keeps the dtype of x (np.where was ~10x slower)
-        return np.maximum(x, 0, out=self._output("y", x.shape, np.result_type(x, 0), axis_order(x)))
+        # np.maximum with a Python 0 keeps the dtype and the memory order of x (np.where was ~10x slower)
+        return np.maximum(x, 0)
 
     def backward(self, dout):
+        self._forward_first("mask")
         _check_dout(dout, self.mask.shape, "Relu")
-        # a bool mask multiplies as 0/1 and keeps dout's dtype
-        dx = self._output("dx", dout.shape, np.result_type(dout.dtype, self.mask.dtype), axis_order(dout))
-        return np.multiply(dout, self.mask, out=dx)
+        return dout * self.mask  # a bool mask multiplies as 0/1 and keeps dout's dtype
 
 
 class Flatten(Layer):
@@ -396,6 +390,7 @@ class Flatten(Layer):
         return x.reshape(x.shape[0], -1)  # a copy if x is not stored in C order
 
     def backward(self, dout):
+        self._forward_first("x_order")
         _check_dout(dout, (self.x_shape[0], math.prod(self.x_shape[1:])), "Flatten")
         dx = dout.reshape(self.x_shape)
         if self.x_order == axis_order(dx):
@@ -445,6 +440,7 @@ class Affine(Layer):
         return (dout @ self.params["W"].T).reshape(self.x_shape)
 
     def backward_params(self, dout):
+        self._forward_first("x2")
         _check_dout(dout, (self.x2.shape[0], self.params["W"].shape[1]), "Affine")
         np.matmul(self.x2.T, dout, out=self.grads["W"])
         np.sum(dout, axis=0, out=self.grads["b"])
@@ -475,6 +471,7 @@ class Dropout(Layer):
         return x * self.mask
 
     def backward(self, dout):
+        self._forward_first("mask")
         _check_dout(dout, self.x_shape, "Dropout")
         return dout if self.mask is None else dout * self.mask
 
@@ -531,6 +528,7 @@ class BatchNormalization(Layer):
         return gamma * xhat + beta
 
     def backward(self, dout):
+        self._forward_first("cache")
         xhat, inv_std, axes, shape, train = self.cache
         _check_dout(dout, xhat.shape, "BatchNormalization")
         np.sum(dout, axis=axes, out=self.grads["beta"])
@@ -584,6 +582,7 @@ class SoftmaxCrossEntropy(Layer):
         return float(-(target * log_p).sum() / N)
 
     def backward(self, dout=1.0):
+        self._forward_first("y")
         if np.ndim(dout) != 0:  # the loss is one number
             _check_dout(dout, (), "SoftmaxCrossEntropy")
         N = self.y.shape[0]

@@ -665,7 +665,12 @@ def test_bad_labels_and_logits(x, t, message):
         (lambda: Convolution(np.ones((2, 1, 3, 3)), np.zeros(2), pad="full"), "padding must be an integer, 'valid' or 'same'"),
         (lambda: Affine(np.ones(4), np.zeros(1)), r"Affine weights must be 2-D \(D, M\)"),
         (lambda: Affine(np.ones((4, 2)), np.zeros(4)), r"Affine bias must have shape \(2,\); got \(4,\)"),
-        (lambda: MaxPooling(2, stride=0), "pool size and stride must be positive"),
+        (lambda: MaxPooling(2, stride=0), "stride must be a positive integer; got 0"),
+        (lambda: MaxPooling(2.7, 1.5), r"pool_size must be a positive integer or a pair of them; got 2.7"),
+        (lambda: MaxPooling(2, 1.5), "stride must be a positive integer; got 1.5"),
+        (lambda: AveragePooling((2, 0)), r"pool_size must be a positive integer or a pair of them; got \(2, 0\)"),
+        (lambda: AveragePooling(True), "pool_size must be a positive integer or a pair of them; got True"),
+        (lambda: MaxPooling(2, pad=1.5), "padding must be"),
         (lambda: AveragePooling(2, pad=-1), "padding must be >= 0"),
         (lambda: Dropout(1.0), r"dropout rate must be in \[0, 1\); got 1.0"),
     ],
@@ -673,3 +678,26 @@ def test_bad_labels_and_logits(x, t, message):
 def test_bad_constructor_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_one_normaliser_for_window_arguments():
+    """Pooling and convolution read kernel, stride and padding through one function
+    (``cnnlib.reference.window_arguments``): floats are refused, never rounded."""
+    pool = MaxPooling((2, 3), pad="same")
+    assert (pool.pool_h, pool.pool_w, pool.stride, pool.pad) == (2, 3, 2, "same")  # stride defaults to the height
+    assert AveragePooling(np.int64(3), np.int32(2)).stride == 2
+    for make in (lambda: MaxPooling(2.0), lambda: Convolution(np.ones((1, 1, 2, 2)), np.zeros(1), stride=2.0)):
+        with pytest.raises(ValueError, match="must be a positive integer"):
+            make()
+
+
+@pytest.mark.parametrize("name", LAYER_NAMES + ["SoftmaxCrossEntropy"])
+def test_backward_before_forward_is_a_clear_error(rng, name):
+    from cnnlib.layers import BackwardBeforeForward
+
+    layer = dict((n, layer) for n, layer, _ in layer_cases(rng, np.float64)).get(name, SoftmaxCrossEntropy())
+    with pytest.raises(BackwardBeforeForward, match=rf"{type(layer).__name__}.backward was called before forward"):
+        layer.backward(np.ones((2, 3)))
+    if layer.params:
+        with pytest.raises(BackwardBeforeForward, match="call forward"):
+            layer.backward_params(np.ones((2, 3)))
