@@ -16,18 +16,23 @@ How the timings are taken, and why:
 * **same threads**: numpy's BLAS (OpenBLAS) and TensorFlow get the same
   number of threads (:func:`set_threads`), printed with the figures.
 
+The images are the first of MNIST / CIFAR-10 (``CNNLIB_DATA``); where a data
+set is absent, random images of the same shape stand in (timings do not
+depend on the pixel values) and the result says so (``'data'``).
+
 Importing this module does not import TensorFlow; the Keras comparisons do.
 """
 
 import ctypes
 import functools
 import glob
+import json
 import os
 import resource
 import subprocess
 import sys
-import textwrap
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -35,7 +40,6 @@ __all__ = [
     "set_threads",
     "thread_info",
     "time_interleaved",
-    "time_step",
     "scratch_step",
     "keras_step",
     "compare_lenet",
@@ -125,11 +129,6 @@ def time_interleaved(fns, reps=7, steps=3, warmup=2):
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
-def time_step(step, reps=7, steps=3, warmup=2):
-    """Median seconds per call of one function (see :func:`time_interleaved`)."""
-    return time_interleaved({"step": step}, reps, steps, warmup)["step"]
-
-
 def scratch_step(model, optimizer, x, t):
     """One scratch training step on ``(x, t)``: forward, backward, optimizer update.
 
@@ -168,21 +167,24 @@ def _dataset(name):
     return datasets.load_mnist() if name == "mnist" else datasets.load_cifar10()
 
 
-def _batch(name, batch, seed=0):
-    """A batch of real images (scaled to [0, 1], NCHW) and labels, or random ones if the data is absent."""
+def _images(name, n, split="train", seed=0):
+    """``(x, t, source)``: the first ``n`` images (scaled to [0, 1], NCHW) and integer labels of a
+    split, ``source`` ``'mnist'`` / ``'cifar10'``; random images and ``source='random'`` only
+    when the data set is not installed (:class:`cnnlib.datasets.DatasetError`)."""
     from . import datasets
 
     try:
-        (x, y), _ = _dataset(name)
-        x, y = datasets.scale(x[:batch]), np.asarray(y[:batch]).reshape(-1).astype(np.int64)
-        return datasets.to_nchw(x), y
-    except Exception:  # no data here: timings do not depend on the pixel values
+        train, test = _dataset(name)
+    except datasets.DatasetError:
         rng = np.random.default_rng(seed)
-        shape = (batch, 1, 28, 28) if name == "mnist" else (batch, 3, 32, 32)
-        return rng.random(shape, dtype=np.float32), rng.integers(0, 10, batch)
+        shape = (n, 1, 28, 28) if name == "mnist" else (n, 3, 32, 32)
+        return rng.random(shape, dtype=np.float32), rng.integers(0, 10, n), "random"
+    x, y = train if split == "train" else test
+    x, y = datasets.to_nchw(datasets.scale(x[:n])), np.asarray(y[:n]).reshape(-1).astype(np.int64)
+    return x, y, name
 
 
-def _compare(scratch_model, keras_model, x, t, reps, steps, warmup, learning_rate=0.01):
+def _compare(scratch_model, keras_model, x, t, source, reps, steps, warmup, learning_rate=0.01):
     from . import datasets
     from .optimizers import SGD
 
@@ -196,6 +198,7 @@ def _compare(scratch_model, keras_model, x, t, reps, steps, warmup, learning_rat
     n = len(x)
     return {
         "batch": n,
+        "data": source,
         "scratch_ms": med["scratch"] * 1e3,
         "keras_ms": med["keras"] * 1e3,
         "scratch_img_s": n / med["scratch"],
@@ -207,15 +210,14 @@ def _compare(scratch_model, keras_model, x, t, reps, steps, warmup, learning_rat
 def compare_lenet(batch=128, reps=9, steps=5, warmup=3, seed=0):
     """Scratch ``LeNet`` vs Keras ``build_lenet`` (``train_on_batch``), SGD, the same MNIST batch.
 
-    Returns ``{'batch', 'scratch_ms', 'keras_ms', 'scratch_img_s', 'keras_img_s', 'ratio'}``
-    (``ratio`` = scratch time / Keras time).
+    Returns ``{'batch', 'data', 'scratch_ms', 'keras_ms', 'scratch_img_s', 'keras_img_s', 'ratio'}``
+    (``ratio`` = scratch time / Keras time; ``data``: see :func:`_images`).
     """
     from .keras_models import build_lenet
     from .models import LeNet
 
     _set_tf_threads(os.environ.get("CNNLIB_BENCH_THREADS", os.cpu_count()))
-    x, t = _batch("mnist", batch, seed)
-    return _compare(LeNet(seed=seed), build_lenet(), x, t, reps, steps, warmup)
+    return _compare(LeNet(seed=seed), build_lenet(), *_images("mnist", batch, seed=seed), reps, steps, warmup)
 
 
 def compare_alexnet(batch=32, reps=7, steps=3, warmup=3, seed=0):
@@ -224,8 +226,7 @@ def compare_alexnet(batch=32, reps=7, steps=3, warmup=3, seed=0):
     from .models import AlexNet
 
     _set_tf_threads(os.environ.get("CNNLIB_BENCH_THREADS", os.cpu_count()))
-    x, t = _batch("cifar10", batch, seed)
-    return _compare(AlexNet(seed=seed), build_alexnet(), x, t, reps, steps, warmup)
+    return _compare(AlexNet(seed=seed), build_alexnet(), *_images("cifar10", batch, seed=seed), reps, steps, warmup)
 
 
 def conv_vs_naive(shape=(8, 3, 16, 16), filters=8, size=3, stride=1, pad=1, reps=3, seed=0):
@@ -267,39 +268,33 @@ def conv_vs_naive(shape=(8, 3, 16, 16), filters=8, size=3, stride=1, pad=1, reps
     }
 
 
-_MEMORY_CHILD = textwrap.dedent(
-    """
-    import json, resource, sys, tracemalloc
-    import numpy as np
-    import cnnlib
+def _peak_kib():
+    """This process's peak resident set in KiB: ``VmHWM`` from ``/proc/self/status`` (Linux),
+    else ``ru_maxrss`` (which on Linux would also count pages inherited from a parent)."""
+    if os.path.exists("/proc/self/status"):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    def peak_kib():
-        # VmHWM: this process's peak resident set.  ru_maxrss would also count the
-        # parent's pages, inherited by the fork before exec, on Linux.
-        try:
-            with open("/proc/self/status") as f:
-                for line in f:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
-    batch, steps = int(sys.argv[1]), int(sys.argv[2])
+def _train_alexnet_for_memory(batch, steps):
+    """The child process of :func:`peak_memory_alexnet`: train, then report peaks as JSON on stdout."""
+    from .models import AlexNet
+    from .optimizers import SGD
+
     rng = np.random.default_rng(0)  # memory does not depend on the pixel values
     x, t = rng.random((batch, 3, 32, 32), dtype=np.float32), rng.integers(0, 10, batch)
-    base = peak_kib()
+    base = _peak_kib()
     tracemalloc.start()
-    model = cnnlib.AlexNet(seed=0)
-    opt = cnnlib.SGD(0.01)
+    model, opt = AlexNet(seed=0), SGD(0.01)
     for _ in range(steps):
         model.forward(x, t)
         model.backward(input_grad=False)
         opt.update(model.params, model.grads)
     _, traced = tracemalloc.get_traced_memory()
-    print(json.dumps({"base_kib": base, "peak_kib": peak_kib(), "traced_bytes": traced}))
-    """
-)
+    print(json.dumps({"base_kib": base, "peak_kib": _peak_kib(), "traced_bytes": traced}))
 
 
 def peak_memory_alexnet(batch=32, steps=5):
@@ -312,17 +307,13 @@ def peak_memory_alexnet(batch=32, steps=5):
     Returns ``{'peak_mib', 'baseline_mib', 'numpy_peak_mib'}``: ``baseline`` is
     the child's peak before the model was built (Python, numpy, cnnlib, one batch).
     """
-    import json
-
-    env = dict(os.environ)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     run = subprocess.run(
-        [sys.executable, "-c", _MEMORY_CHILD, str(batch), str(steps)],
+        [sys.executable, "-m", "cnnlib.benchmark", "memory-child", str(batch), str(steps)],
         capture_output=True,
         text=True,
-        env=env,
-        check=True,
     )
+    if run.returncode != 0:
+        raise RuntimeError(f"the memory benchmark's child process failed:\n{run.stderr}")
     r = json.loads(run.stdout.strip().splitlines()[-1])
     return {
         "batch": batch,
@@ -337,21 +328,13 @@ def accuracy_vs_forward(n=10000, train_batch=32, seed=0):
 
     The epoch's forward passes run ``model.forward(x_batch, t_batch)`` on
     batches of ``train_batch`` (training mode, as ``cnnlib.train`` does).
-    Returns ``{'n', 'accuracy_s', 'epoch_forward_s', 'ratio', 'accuracy_peak_mib'}``:
+    Returns ``{'n', 'data', 'accuracy_s', 'epoch_forward_s', 'ratio', 'accuracy_peak_mib'}``:
     ``accuracy_peak_mib`` is the peak of what a fresh model's ``accuracy`` allocates
     on top of its parameters and the images (tracemalloc; batches of 500).
     """
-    import tracemalloc
-
-    from . import datasets
     from .models import AlexNet
 
-    try:
-        _, (x, y) = _dataset("cifar10")
-        x, y = datasets.to_nchw(datasets.scale(x[:n])), y[:n].reshape(-1).astype(np.int64)
-    except Exception:
-        rng = np.random.default_rng(seed)
-        x, y = rng.random((n, 3, 32, 32), dtype=np.float32), rng.integers(0, 10, n)
+    x, y, source = _images("cifar10", n, split="test", seed=seed)
     model = AlexNet(seed=seed)
     model.forward(x[:train_batch], y[:train_batch])  # warm-up
     model.accuracy(x[:500], y[:500])
@@ -368,6 +351,7 @@ def accuracy_vs_forward(n=10000, train_batch=32, seed=0):
     tracemalloc.stop()
     return {
         "n": n,
+        "data": source,
         "accuracy_s": med["acc"],
         "epoch_forward_s": med["fwd"],
         "ratio": med["acc"] / med["fwd"],
@@ -430,6 +414,8 @@ def run_all(quick=False, threads=None, verbose=False):
         ("  numpy arrays at peak, accuracy (tracemalloc)", f"{ac['accuracy_peak_mib']:.0f} MiB", "", None),
     ]
     _dataset.cache_clear()
+    if "random" in (le["data"], ax["data"], ac["data"]):
+        rows.append(("images: random (a data set is not installed; set CNNLIB_DATA)", "", "", None))
     return {"threads": thread_info(), "rows": rows, "figures": {"lenet": le, "alexnet": ax, "conv": cv,
                                                                  "memory": mem, "accuracy": ac}}
 
@@ -443,3 +429,9 @@ def format_rows(rows):
         mark = "" if met is None else ("yes" if met else "NO")
         lines.append(f"{what:<{width}}{figure:>{fig}}   {target:<12} {mark}".rstrip())
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m cnnlib.benchmark memory-child BATCH STEPS (see peak_memory_alexnet)
+    if sys.argv[1:2] != ["memory-child"] or len(sys.argv) != 4:
+        sys.exit("usage: python -m cnnlib.benchmark memory-child BATCH STEPS (the benchmark itself: benchmarks/benchmark.py)")
+    _train_alexnet_for_memory(int(sys.argv[2]), int(sys.argv[3]))
