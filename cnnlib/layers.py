@@ -50,6 +50,8 @@ from .im2col import (
 __all__ = [
     "BackwardBeforeForward",
     "Layer",
+    "blocked_matmul",
+    "blocked_matmul_t",
     "Convolution",
     "MaxPooling",
     "AveragePooling",
@@ -93,15 +95,20 @@ def _check_dout(dout, shape, layer):
 _BLOCK = 4096
 
 
-def _matmul(a, b, out):
-    """``out = a @ b``, in blocks of ``_BLOCK`` columns of ``b``."""
+def blocked_matmul(a, b, out):
+    """``out = a @ b``, in blocks of ``_BLOCK`` (4,096) columns of ``b`` and ``out``.
+
+    The same numbers as ``np.matmul(a, b, out=out)``; faster when ``a`` has few
+    rows and ``b`` very many columns (the book's appendix "Performance", section 4).
+    """
     for s in range(0, b.shape[1], _BLOCK):
         np.matmul(a, b[:, s : s + _BLOCK], out=out[:, s : s + _BLOCK])
     return out
 
 
-def _matmul_t(a, b, out):
-    """``out = a @ b.T``, summed over blocks of ``_BLOCK`` columns of ``a`` and ``b``."""
+def blocked_matmul_t(a, b, out):
+    """``out = a @ b.T``, summed over blocks of ``_BLOCK`` columns of ``a`` and ``b``
+    (the filters' gradient: ``dout`` times the column matrix)."""
     np.matmul(a[:, :_BLOCK], b[:, :_BLOCK].T, out=out)
     for s in range(_BLOCK, a.shape[1], _BLOCK):
         out += a[:, s : s + _BLOCK] @ b[:, s : s + _BLOCK].T
@@ -214,7 +221,7 @@ class Convolution(Layer):
         col = self._buffer("col", (C * FH * FW, OH * OW * N), dtype)
         im2col_t(x, FH, FW, self.stride, self.pad, out=col)
         # the whole batch in one matrix product: (FN, C*FH*FW) @ (C*FH*FW, OH*OW*N)
-        y = _matmul(self.W.reshape(FN, -1), col, out=np.empty((FN, col.shape[1]), dtype))
+        y = blocked_matmul(self.W.reshape(FN, -1), col, out=np.empty((FN, col.shape[1]), dtype))
         y += self.b[:, None]
         self.x_shape, self.col = x.shape, col
         # y is the NCHW output stored as (FN, OH, OW, N): hand it on as a view, no copy;
@@ -230,7 +237,7 @@ class Convolution(Layer):
         _check_dout(dout, self._y_shape(), "Convolution")
         FN, C, FH, FW = self.W.shape
         d = self._param_grads(dout)
-        dcol = _matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", self.col.shape, self.col.dtype))
+        dcol = blocked_matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", self.col.shape, self.col.dtype))
         return col2im_t(dcol, self.x_shape, FH, FW, self.stride, self.pad)
 
     def backward_params(self, dout):
@@ -244,7 +251,7 @@ class Convolution(Layer):
         # a view when dout is stored batch last, as this layer's output is
         d = dout.transpose(1, 2, 3, 0).reshape(FN, -1)
         np.sum(d, axis=1, out=self.grads["b"])
-        _matmul_t(d, self.col, out=self.grads["W"].reshape(FN, -1))
+        blocked_matmul_t(d, self.col, out=self.grads["W"].reshape(FN, -1))
         return d
 
     def __repr__(self):
