@@ -201,13 +201,12 @@ def im2col(x, filter_h, filter_w, stride=1, pad=0):
            [4., 5., 7., 8.]])
     """
     x = np.asarray(x)
-    (pt, pb), (pl, pr) = conv_geometry(x.shape, filter_h, filter_w, stride, pad)[0]
     N, C = x.shape[:2]
+    ((pt, pb), (pl, pr)), OH, OW = conv_geometry(x.shape, filter_h, filter_w, stride, pad)
     xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-    # a view (N, C, OH', OW', FH, FW) of every patch at stride 1, no copy; then keep every stride-th
-    patches = sliding_window_view(xp, (filter_h, filter_w), axis=(2, 3))[:, :, ::stride, ::stride]
-    _, OH, OW = conv_geometry(x.shape, filter_h, filter_w, stride, pad)
-    patches = patches[:, :, :OH, :OW]
+    # a view of every patch, (N, C, *, *, FH, FW), without a copy; keep every stride-th, OH x OW of them
+    patches = sliding_window_view(xp, (filter_h, filter_w), axis=(2, 3))
+    patches = patches[:, :, : OH * stride : stride, : OW * stride : stride]
     # (N, OH, OW, C, FH, FW): output pixel first, patch second; reshape makes the one copy
     return patches.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * filter_h * filter_w)
 
@@ -222,16 +221,15 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     """
     ((pt, pb), (pl, pr)), OH, OW = conv_geometry(input_shape, filter_h, filter_w, stride, pad)
     N, C, H, W = input_shape
-    if col.shape != (N * OH * OW, C * filter_h * filter_w):
-        raise ValueError(
-            f"col has shape {col.shape}; for input {tuple(input_shape)} expected {(N * OH * OW, C * filter_h * filter_w)}"
-        )
-    patches = col.reshape(N, OH, OW, C, filter_h, filter_w)
+    expected = (N * OH * OW, C * filter_h * filter_w)
+    if col.shape != expected:
+        raise ValueError(f"col has shape {col.shape}; for input {tuple(input_shape)} expected {expected}")
+    patches = col.reshape(N, OH, OW, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)  # (N, C, FH, FW, OH, OW)
     img = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=col.dtype)
     # one loop over the FH * FW filter offsets; each adds that offset's entry of every patch
     for i in range(filter_h):
         for j in range(filter_w):
-            img[:, :, i : i + stride * OH : stride, j : j + stride * OW : stride] += patches[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+            img[:, :, i : i + stride * OH : stride, j : j + stride * OW : stride] += patches[:, :, i, j]
     return img[:, :, pt : pt + H, pl : pl + W]
 
 
