@@ -1,12 +1,18 @@
-"""cnnlib: the companion package of the CNN book.
+"""cnnlib: the companion package of the CNN book, and everything a chapter imports.
 
 Scratch (numpy, NCHW) layers, optimizers and models in the style of Deep
 Learning from Scratch, their Keras twins, offline dataset loading, the
-mini-batch training loop, gradient checking and plotting helpers.
+mini-batch training loop, gradient checking, plotting helpers, the exercise
+checks (``cnnlib.checks``), ``claim`` (the asserted figures the prose quotes)
+and ``cnnlib.notebook.setup()`` (seeds, print options and figure style; its
+docstring lists every setting it changes).
 
-``import cnnlib`` does not import TensorFlow; the Keras builders
+A chapter's first cell installs this package alone; it depends on numpy and
+matplotlib.  ``import cnnlib`` does not import TensorFlow; the Keras builders
 (``cnnlib.build_lenet``, ``build_alexnet``, ``build_original_alexnet``,
-``build_small_cnn``) import it on first use.
+``build_small_cnn``) import it on first use (the ``keras`` extra, or the
+TensorFlow a hosted runtime brings).  The tools that build the book's classroom
+editions are a separate package, ``cnnbook`` (``tools/`` in the repository).
 """
 
 from . import checks, datasets, notebook, plotting

@@ -81,8 +81,6 @@ class Sequential:
             raise ValueError(f"{len(x)} inputs but {len(t)} labels")
         return self.loss_layer.forward(self.predict(x, train), t)
 
-    loss = forward
-
     def backward(self, dout=1.0, input_grad=True):
         """Gradients of the last ``forward`` loss, written into ``self.grads``; returns d loss / d x.
 

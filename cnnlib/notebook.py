@@ -1,39 +1,123 @@
-"""One call at the top of every chapter: seeds, thread counts, print options, figure style."""
+"""The one call at the top of every chapter: ``rng = cnnlib.notebook.setup(seed=0)``.
+
+``setup()`` makes a chapter's run repeatable and its outputs tidy.  It changes
+exactly these settings of the running Python process, and nothing else: it
+installs nothing, writes no file and starts no process.
+
+Always:
+
+1. prints one line if this runtime's numpy (with ``keras=True`` also its
+   TensorFlow or Keras) is not the version the book was run with
+   (:func:`version_note`; :mod:`cnnlib.tested_stack` holds the versions);
+2. ``os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"`` unless the variable is set
+   (TensorFlow reads it when it is first imported);
+3. seeds Python's and numpy's global generators: ``random.seed(seed)``,
+   ``np.random.seed(seed)``;
+4. ``np.set_printoptions(**PRINT_OPTIONS)``: 4 decimals, no scientific
+   notation for small numbers, lines of 100 characters;
+5. ``matplotlib.rcParams.update(RC_PARAMS)``: white figure and axes
+   backgrounds (legible in a dark theme), 100 dpi, images drawn with
+   ``nearest`` interpolation (pixels stay square).
+
+With ``keras=True``, also:
+
+6. imports TensorFlow.  Its C++ start-up notices (the oneDNN line and
+   "All log messages before absl::InitializeLog() ...") go straight to file
+   descriptor 2 whatever ``TF_CPP_MIN_LOG_LEVEL`` says, and would become a
+   timestamped stderr output in the notebook; so while ``import tensorflow``
+   runs, and only then, file descriptor 2 is written to a temporary file.  If
+   the import fails, what it wrote is printed to stderr and the error raised;
+   with no TensorFlow installed the error says how to install it;
+7. TensorFlow runs on ``threads`` intra-op threads and one inter-op thread.
+   TensorFlow fixes these when it first runs an operation; if that happened
+   before with other numbers, setup() prints one line saying so (restart the
+   kernel to change them);
+8. ``keras.utils.set_random_seed(seed)``: Python's, numpy's and TensorFlow's
+   seeds, so a run repeats bit for bit on one machine.
+
+It returns ``np.random.default_rng(seed)``, the generator a chapter draws from.
+"""
 
 import contextlib
 import os
 import random
 import sys
+import tempfile
 
 import numpy as np
 
-__all__ = ["setup", "version_note"]
+__all__ = ["setup", "version_note", "PRINT_OPTIONS", "RC_PARAMS"]
+
+PRINT_OPTIONS = {"precision": 4, "suppress": True, "linewidth": 100}
+
+RC_PARAMS = {
+    "figure.dpi": 100,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.facecolor": "white",
+    "image.interpolation": "nearest",
+}
+
+NO_TENSORFLOW = (
+    "This chapter uses Keras, and this Python has no TensorFlow: install the packages tensorflow "
+    "and keras (hosted runtimes such as Colab have them), then restart the kernel."
+)
 
 
 @contextlib.contextmanager
-def _silenced_fd2():
-    """Send file descriptor 2 to /dev/null for the block.
-
-    TensorFlow >= 2.16 writes its start-up notices (the oneDNN line, preceded by
-    "All log messages before absl::InitializeLog() ...") from C++ straight to
-    fd 2 during ``import tensorflow``, ignoring ``TF_CPP_MIN_LOG_LEVEL``.  In a
-    notebook they become a stderr output with a timestamp, which nbval would
-    compare.  Python exceptions still propagate.
-    """
+def _fd2_to_temporary_file():
+    """Write file descriptor 2 to a temporary file during the block; show it if the block raises."""
     try:
         sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (embedded interpreters)
+    except (OSError, ValueError):  # no real fd 2 (an embedded interpreter): nothing to redirect
         yield
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", errors="replace")
+            if text:
+                sys.stderr.write(text)
+                sys.stderr.flush()
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _import_tensorflow():
+    """``import tensorflow`` with its start-up notices kept out of the notebook (step 6)."""
+    if sys.modules.get("tensorflow") is not None:  # imported before: nothing to hide
+        return sys.modules["tensorflow"]
     try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _fd2_to_temporary_file():
+            import tensorflow
+    except ModuleNotFoundError as e:
+        if e.name != "tensorflow":
+            raise
+        raise ModuleNotFoundError(NO_TENSORFLOW, name="tensorflow") from None
+    return tensorflow
+
+
+def _set_threads(tf, threads):
+    """Step 7; a line if TensorFlow already runs with other thread counts."""
+    threading = tf.config.threading
+    try:
+        threading.set_intra_op_parallelism_threads(threads)
+        threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow is initialised: the counts it started with stay
+        have = (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())
+        if have != (threads, 1):
+            print(
+                f"Note: TensorFlow was already running (intra-op threads {have[0] or 'default'}, inter-op "
+                f"{have[1] or 'default'}), so setup() could not set {threads} and 1; restart the kernel "
+                "and run setup() first to get them."
+            )
 
 
 def version_note(keras=False):
@@ -55,17 +139,12 @@ def version_note(keras=False):
 
 
 def setup(seed=0, keras=False, threads=2):
-    """Make a chapter reproducible and its outputs tidy; returns a seeded ``numpy`` Generator.
+    """Seeds, print options, figure style (and with ``keras=True`` TensorFlow's threads and seed);
+    returns ``np.random.default_rng(seed)``.
 
-    * numpy prints 4 significant decimals and no scientific noise;
-    * matplotlib draws PNGs with a white background (legible in dark mode);
-    * with ``keras=True``: ``keras.utils.set_random_seed(seed)`` and TensorFlow
-      limited to ``threads`` intra-op threads and one inter-op thread, so a run
-      is bit-reproducible on one machine;
-    * on a runtime whose numpy (or, with ``keras=True``, TensorFlow or Keras)
-      is not the tested version (``cnnlib.tested_stack``), prints one line
-      saying which differ.  It never installs anything: a hosted runtime's
-      TensorFlow is the one it has.
+    What it changes, step by step, is the list in this module's docstring
+    (``help(cnnlib.notebook)``); nothing else.  ``threads``: TensorFlow's
+    intra-op threads (``keras=True`` only).
     """
     note = version_note(keras)
     if note:
@@ -73,27 +152,14 @@ def setup(seed=0, keras=False, threads=2):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     random.seed(seed)
     np.random.seed(seed)
-    np.set_printoptions(precision=4, suppress=True, linewidth=100)
+    np.set_printoptions(**PRINT_OPTIONS)
     import matplotlib as mpl
 
-    mpl.rcParams.update(
-        {
-            "figure.dpi": 100,
-            "figure.facecolor": "white",
-            "savefig.facecolor": "white",
-            "axes.facecolor": "white",
-            "image.interpolation": "nearest",
-        }
-    )
+    mpl.rcParams.update(RC_PARAMS)
     if keras:
-        with _silenced_fd2():
-            import tensorflow as tf
+        tf = _import_tensorflow()
         import keras as _keras
 
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(1)
-        except RuntimeError:  # already initialised in this kernel: the first setting stands
-            pass
+        _set_threads(tf, threads)
         _keras.utils.set_random_seed(seed)
     return np.random.default_rng(seed)

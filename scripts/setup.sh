@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh machine with Python 3.11 to the built book:
-#   creates .venv, installs requirements.txt and cnnlib (editable), serves MathJax
+#   creates .venv, installs requirements.txt, cnnlib (the reader's package) and cnnbook
+#   (tools/: the student edition and nbgrader course), both editable, serves MathJax
 #   locally (npm package mathjax@3), installs Debian's chromium for the site test
 #   when run as root, then builds the website into _build/html.
 # Usage: bash scripts/setup.sh [--no-build]
@@ -12,10 +13,12 @@ if [ ! -x .venv/bin/python ]; then
   echo "== creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv
 fi
-echo "== installing requirements.txt and cnnlib"
+echo "== installing requirements.txt, cnnlib and cnnbook"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements.txt
+# --no-deps: requirements.txt pins every dependency both packages declare
 .venv/bin/python -m pip install -q --no-deps -e .
+.venv/bin/python -m pip install -q --no-deps -e tools
 
 echo "== MathJax (served from _static/mathjax, no CDN)"
 bash scripts/fetch_mathjax.sh

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from cnnlib import checks
-from cnnlib.classroom import main, student_edition, student_notebook, stub_source
+from cnnbook.classroom import main, student_edition, student_notebook, stub_source
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 CHECK_CALL = re.compile(r"(?:cnnlib\.)?(?:checks\.)?(check_\w+)\((\w+)\)")

@@ -207,7 +207,7 @@ def _open_and_run(server, folder, notebook):
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
-    subprocess.run([sys.executable, "-m", "cnnlib.classroom", "student-edition", str(out),
+    subprocess.run([sys.executable, "-m", "cnnbook.classroom", "student-edition", str(out),
                     "--book", str(ROOT / "book")], check=True, timeout=60, capture_output=True)
     return out
 

@@ -29,7 +29,7 @@ pytest.importorskip("nbgrader", reason="nbgrader is not installed (requirements.
 
 from nbgrader.api import Gradebook  # noqa: E402
 
-from cnnlib.classroom import main  # noqa: E402
+from cnnbook.classroom import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import cnnlib
-from cnnlib.classroom import HIDDEN_TESTS, nbgrader_notebook, solution_region_source, stub_source
+from cnnbook.classroom import HIDDEN_TESTS, nbgrader_notebook, solution_region_source, stub_source
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -89,7 +89,7 @@ def _skip_keras(stem):
 def test_every_coding_exercise_has_a_hidden_test():
     assert len(EXERCISES) >= 14, IDS
     missing = [f"{stem}: {name}" for stem, name, _, _, hidden in EXERCISES if hidden is None]
-    assert not missing, f"add hidden tests to cnnlib.classroom.HIDDEN_TESTS for {missing}"
+    assert not missing, f"add hidden tests to cnnbook.classroom.HIDDEN_TESTS for {missing}"
     stale = set(HIDDEN_TESTS) - {(stem, name) for stem, name, *_ in EXERCISES}
     assert not stale, f"hidden tests for exercises the book no longer has: {sorted(stale)}"
 

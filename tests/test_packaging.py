@@ -10,12 +10,27 @@
   brings, TensorFlow and Keras, and runs a scratch chapter (5) and a Keras
   chapter (8) end to end with nbclient, every claim cell included.  The
   notebooks run in an empty folder, as on Colab, where only the notebook is
-  uploaded; the data come from ``CNNLIB_DATA`` in place of Keras's download.
+  uploaded; the data come from ``CNNLIB_DATA`` in place of Keras's download;
+* the fresh-environment test (slow) starts from a bare Jupyter kernel (a venv
+  with ipykernel only: no numpy, no matplotlib, no cnnlib) and runs chapter 6
+  after nothing but the install its first cell performs: once with the cell
+  stamped for a published repository (``%pip install "cnnlib @ git+URL@BRANCH"``,
+  the URL a local git repository holding the package's files), once as stored
+  (the cell stops and says to ``%pip install cnnlib-*.whl``, which the reader
+  does with the wheel built here);
+* every third-party module that a cnnlib module imports is declared in
+  pyproject.toml (imported at the top of a module: a dependency; inside a
+  function or under ``except ImportError``: a dependency or an extra), every
+  module the tools package ``cnnbook`` imports in tools/pyproject.toml, and
+  every module a chapter imports in cnnlib's pyproject.toml.
 
 pip reads the packages from the index (CI's machine keeps a local mirror);
 ``--no-compile`` skips byte-compiling TensorFlow's thousands of files.
 """
 
+import ast
+import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -25,7 +40,9 @@ import sys
 import tarfile
 import textwrap
 import time
+import tomllib
 import zipfile
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
@@ -96,15 +113,20 @@ def test_wheel_and_sdist_hold_the_package(dist):
         names = set(z.namelist())
         (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]
         metadata = z.read(meta).decode()
-    assert modules <= names and "cnnlib/tested_stack.py" in names
+    # the reader's package and nothing else: no book tooling (cnnbook, tools/, scripts/, tests/)
+    assert {n for n in names if ".dist-info/" not in n} == modules
+    assert "cnnlib/tested_stack.py" in names and "cnnlib/notebook.py" in names
+    assert "cnnlib/classroom.py" not in names
     requires = re.findall(r"^Requires-Dist: (.+)$", metadata, re.MULTILINE)
     assert {r.split(";")[0].split(">")[0].split("=")[0].strip() for r in requires if "extra ==" not in r} == {
         "numpy", "matplotlib"}
-    assert any("nbformat" in r and 'extra == "classroom"' in r for r in requires)
     assert any("keras" in r and 'extra == "keras"' in r for r in requires)
+    assert any("ipython" in r and 'extra == "jupyter"' in r for r in requires)
+    assert not any("nbformat" in r or "nbgrader" in r or "myst" in r for r in requires), requires
     with tarfile.open(sdist) as t:
         snames = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
     assert {"pyproject.toml", "README.md"} | modules <= snames
+    assert not [n for n in snames if n.startswith(("tools/", "cnnbook/", "tests/", "scripts/", "book/"))]
 
 
 def test_the_wheel_installs_bare_and_imports_without_tensorflow(venv):
@@ -113,8 +135,9 @@ def test_the_wheel_installs_bare_and_imports_without_tensorflow(venv):
     assert not {"tensorflow", "tensorflow-cpu", "keras", "myst-nb", "nbformat"} & set(installed)
     code = textwrap.dedent(
         """\
-        import sys, cnnlib, cnnlib.claims, cnnlib.notebook, cnnlib.checks, cnnlib.benchmark
+        import importlib.util, sys, cnnlib, cnnlib.claims, cnnlib.notebook, cnnlib.checks, cnnlib.benchmark
         assert "site-packages" in cnnlib.__file__, cnnlib.__file__
+        assert importlib.util.find_spec("cnnbook") is None  # the book's tooling is not installed with it
         assert not {"tensorflow", "keras", "myst_nb"} & set(sys.modules)
         cnnlib.notebook.setup(seed=0)   # numpy is the tested version: prints nothing
         print(cnnlib.__version__)
@@ -216,3 +239,328 @@ def test_hosted_runtime_runs_a_scratch_and_a_keras_chapter(venv, tmp_path, recor
         assert claims, f"{chapter} has no claim cell"
         for c in claims:  # each claim glued its figure, as in the stored notebook
             assert any("scrapbook" in o.get("metadata", {}) for o in c["outputs"]), c["source"]
+
+
+# --------------------------------------------------------------------------------------------
+# Every import is declared: cnnlib's in pyproject.toml, cnnbook's in tools/pyproject.toml
+# --------------------------------------------------------------------------------------------
+
+TOOLS = ROOT / "tools"
+
+
+def _name(requirement):
+    """The normalised distribution name of a requirement string ('tensorflow-cpu>=2.16' -> 'tensorflow-cpu')."""
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._\-]*)", requirement)
+    assert m, f"unreadable requirement {requirement!r}"
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower()
+
+
+def _declared(pyproject):
+    """(dependencies, {extra: names}) of a pyproject.toml, as normalised distribution names."""
+    project = tomllib.loads(pyproject.read_text())["project"]
+    extras = {k: {_name(r) for r in v} for k, v in project.get("optional-dependencies", {}).items()}
+    return {_name(r) for r in project.get("dependencies", [])}, extras
+
+
+def _guarded_by_import_error(handlers):
+    names = set()
+    for h in handlers:
+        if h.type is None:
+            return True
+        for node in h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]:
+            names.add(getattr(node, "id", None))
+    return bool(names & {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _imports(source):
+    """[(top-level module, line, optional)] of a module's absolute imports.  ``optional``: the import
+    runs inside a function, or in a ``try`` whose handler catches ImportError; imports in strings
+    (code a module writes for another process) are not imports of the module."""
+    found = []
+
+    def visit(node, optional):
+        if isinstance(node, ast.Import):
+            found.extend((a.name.split(".")[0], node.lineno, optional) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            found.append((node.module.split(".")[0], node.lineno, optional))
+        inner = optional or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        if isinstance(node, ast.Try) and _guarded_by_import_error(node.handlers):
+            for child in node.body:
+                visit(child, True)
+            for child in node.handlers + node.orelse + node.finalbody:
+                visit(child, inner)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(ast.parse(source), False)
+    return found
+
+
+def _show(path):
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+
+
+def _undeclared(package_dir, pyproject, first_party, on_demand=None):
+    """What ``package_dir``'s modules import that ``pyproject`` does not declare (one sentence each).
+
+    ``on_demand``: {module file: extra} for modules the package imports only when a function that
+    needs the extra is called; their imports may come from that extra."""
+    deps, extras = _declared(pyproject)
+    on_demand = on_demand or {}
+    any_extra = set().union(*extras.values()) if extras else set()
+    dists = packages_distributions()
+    problems = []
+    for path in sorted(package_dir.glob("*.py")):
+        for module, line, optional in _imports(path.read_text()):
+            if module in sys.stdlib_module_names or module in first_party:
+                continue
+            where = f"{_show(path)}:{line} imports {module}"
+            names = {_name(d) for d in dists.get(module, [])}
+            if not names:
+                problems.append(f"{where}, which no installed distribution provides: add it to requirements.txt "
+                                f"and declare it in {_show(pyproject)}")
+            elif path.name in on_demand and names & extras[on_demand[path.name]]:
+                continue
+            elif not names & deps and not (optional and names & any_extra):
+                need = "dependencies" if not optional else "dependencies or an optional extra"
+                problems.append(f"{where} (distribution {sorted(names)[0]}): declare it in the {need} of "
+                                f"{_show(pyproject)}")
+    return problems
+
+
+def test_the_import_parser_sees_what_matters():
+    source = textwrap.dedent(
+        """\
+        import os, numpy as np
+        from matplotlib import pyplot
+        from . import layers
+        CODE = "import pandas"
+        try:
+            import yaml
+        except ImportError:
+            yaml = None
+        try:
+            import scipy
+        finally:
+            pass
+        def f():
+            import keras
+        """
+    )
+    assert _imports(source) == [("os", 1, False), ("numpy", 1, False), ("matplotlib", 2, False),
+                                ("yaml", 6, True), ("scipy", 10, False), ("keras", 14, True)]
+
+
+# cnnlib's modules that ``import cnnlib`` does not import: keras_models is imported by the first call
+# of cnnlib.build_lenet (and the other builders), which needs Keras anyway
+ON_DEMAND = {"keras_models.py": "keras"}
+
+
+def test_an_undeclared_import_is_reported(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\ndependencies = ["numpy>=1"]\n[project.optional-dependencies]\nkeras = ["keras"]\n')
+    (tmp_path / "mod.py").write_text(textwrap.dedent(
+        """\
+        import numpy, os
+        import nbformat
+        from keras import layers
+        def f():
+            import keras
+            import matplotlib
+        """))
+    problems = _undeclared(tmp_path, tmp_path / "pyproject.toml", {"p"})
+    assert [p.split(" (")[0] for p in problems] == ["mod.py:2 imports nbformat", "mod.py:3 imports keras",
+                                                    "mod.py:6 imports matplotlib"]
+    assert "declare it in the dependencies of pyproject.toml" in problems[1]
+    assert "dependencies or an optional extra" in problems[2]
+
+
+def test_every_module_cnnlib_imports_is_declared():
+    assert not _undeclared(ROOT / "cnnlib", ROOT / "pyproject.toml", {"cnnlib"}, ON_DEMAND)
+    code = "import sys, cnnlib; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            timeout=120, cwd=ROOT).stdout.split()
+    for name in ON_DEMAND:
+        assert f"cnnlib.{name[:-3]}" not in loaded, f"import cnnlib imports cnnlib.{name[:-3]}"
+    deps, extras = _declared(ROOT / "pyproject.toml")
+    assert deps == {"numpy", "matplotlib"}, "a chapter's install brings numpy and matplotlib only; say why if more"
+    assert {"keras", "tensorflow-cpu"} <= extras["keras"] and "ipython" in extras["jupyter"]
+
+
+def test_cnnlib_does_not_import_the_book_tooling():
+    for path in sorted((ROOT / "cnnlib").glob("*.py")):
+        assert "cnnbook" not in {m for m, _, _ in _imports(path.read_text())}, path.name
+
+
+def test_every_module_cnnbook_imports_is_declared():
+    assert not _undeclared(TOOLS / "cnnbook", TOOLS / "pyproject.toml", {"cnnbook"})
+    project = tomllib.loads((TOOLS / "pyproject.toml").read_text())
+    assert project["tool"]["setuptools"]["packages"] == ["cnnbook"]
+    assert "nbformat" in _declared(TOOLS / "pyproject.toml")[0]
+
+
+def test_setup_installs_the_book_tooling():
+    text = (ROOT / "scripts" / "setup.sh").read_text()
+    assert re.search(r"^\.venv/bin/python -m pip install -q --no-deps -e \.$", text, re.MULTILINE)
+    assert re.search(r"^\.venv/bin/python -m pip install -q --no-deps -e tools$", text, re.MULTILINE)
+    spec = importlib.util.find_spec("cnnbook.classroom")
+    assert spec and Path(spec.origin).resolve() == (TOOLS / "cnnbook" / "classroom.py").resolve(), (
+        "cnnbook is not installed in this environment: bash scripts/setup.sh --no-build")
+    pins = _pins()
+    for dist in _declared(TOOLS / "pyproject.toml")[0]:  # --no-deps: requirements.txt must bring them
+        assert dist in pins, f"tools/pyproject.toml declares {dist}, which requirements.txt does not pin"
+
+
+def _chapter_imports(path):
+    """[(module, cell number)] of what a chapter's code cells import (IPython magics left out)."""
+    found = []
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        code = "\n".join(l for l in "".join(cell["source"]).splitlines() if not l.lstrip().startswith(("%", "!")))
+        found.extend((module, i) for module, _, _ in _imports(code))
+    return found
+
+
+def test_every_module_a_chapter_imports_is_cnnlibs_or_declared():
+    deps, extras = _declared(ROOT / "pyproject.toml")
+    dists = packages_distributions()
+    problems = []
+    for path in sorted(BOOK.glob("*.ipynb")):
+        for module, cell in _chapter_imports(path):
+            if module in sys.stdlib_module_names or module == "cnnlib":
+                continue
+            names = {_name(d) for d in dists.get(module, [])}
+            if not names & (deps | extras.get("keras", set())):
+                problems.append(f"book/{path.name}, cell {cell}: imports {module}, which a reader's install of "
+                                "cnnlib does not bring (declare it in pyproject.toml, or use what cnnlib has)")
+    assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# A fresh environment: a bare kernel, the chapter's own install cell, the whole chapter
+# --------------------------------------------------------------------------------------------
+
+FRESH_CHAPTER = "06_minibatch.ipynb"  # a scratch chapter with claims, a few seconds long
+# what the chapter's install must not bring: TensorFlow, the book's build and its tooling
+NOT_A_READERS = {"tensorflow", "tensorflow-cpu", "keras", "myst-nb", "jupyter-book", "nbformat", "nbclient",
+                 "nbgrader", "cnnbook", "pytest", "nbval"}
+
+
+def _sync_module():
+    spec = importlib.util.spec_from_file_location("sync_install_source", ROOT / "scripts" / "sync_install_source.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def git_source(tmp_path_factory):
+    """A git repository holding the package's files, as the published repository does: ``file://`` URL."""
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    repo = tmp_path_factory.mktemp("published") / "cnn-book"
+    repo.mkdir()
+    for name in PACKAGE_FILES:
+        shutil.copy(ROOT / name, repo / name)
+    shutil.copytree(ROOT / "cnnlib", repo / "cnnlib", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    git = ["git", "-C", repo, "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    _run(["git", "init", "-q", "-b", "main", repo], timeout=60)
+    _run(git + ["add", "."], timeout=60)
+    _run(git + ["commit", "-q", "-m", "the package"], timeout=60)
+    return repo.as_uri()
+
+
+def _bare_kernel(tmp):
+    """A fresh venv with ipykernel alone, and a kernelspec for it in ``tmp/jupyter``; returns (python, JUPYTER_PATH)."""
+    env_dir = tmp / "venv"
+    _run([sys.executable, "-m", "venv", env_dir], timeout=120)
+    py = env_dir / "bin" / "python"
+    # a hosted runtime has a current pip (venv's bundled one may be too old to parse a git+file:/// URL)
+    pip = f"pip=={importlib.metadata.version('pip')}"
+    _run([py, "-m", "pip", "install", "-q", "--no-compile", pip, f"ipykernel=={_pins()['ipykernel']}"], timeout=600)
+    spec_dir = tmp / "jupyter" / "kernels" / "fresh"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [str(py), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "fresh venv", "language": "python"}))
+    return py, tmp / "jupyter"
+
+
+_EXECUTE_FRESH = textwrap.dedent(
+    """\
+    import sys, nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(sys.argv[1], as_version=4)
+    NotebookClient(nb, timeout=600, startup_timeout=120, kernel_name="fresh", allow_errors=True,
+                   resources={"metadata": {"path": sys.argv[3]}}).execute()
+    nbformat.write(nb, sys.argv[2])
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("install", ["published", "wheel"])
+def test_a_fresh_environment_runs_a_chapter_after_its_own_install(install, dist, git_source, tmp_path,
+                                                                  record_property):
+    """Chapter 6 in a kernel that has nothing but ipykernel, after its first cell's install alone."""
+    import nbformat
+
+    if not os.environ.get("CNNLIB_DATA"):
+        pytest.skip("CNNLIB_DATA is not set (CI sets it)")
+    sync = _sync_module()
+    py, jupyter_path = _bare_kernel(tmp_path)
+    before = _installed(py)
+    assert not {"cnnlib", "numpy", "matplotlib"} & set(before), sorted(before)
+
+    nb = nbformat.read(BOOK / FRESH_CHAPTER, as_version=4)
+    first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    if install == "published":  # the cell as sync_install_source.py stamps it for a real repository
+        config = tmp_path / "_config.yml"
+        config.write_text(f"repository:\n  url: {git_source}\n  branch: main\n")
+        assert sync.install_source(config) == f"cnnlib @ git+{git_source}@main"
+        nb.cells[first].source = sync.setup_cell_source(config)
+        install_cells = [first]
+    else:  # as stored: the cell stops and says what to do; the reader does it, then runs the cell again
+        assert nb.cells[first].source == sync.setup_cell_source()
+        command = re.search(r"(%pip install \S+\.whl)", sync.NOT_SET_SENTENCE).group(1)
+        assert command == "%pip install cnnlib-*.whl"
+        nb.cells[first + 1:first + 1] = [nbformat.v4.new_code_cell(command),
+                                         nbformat.v4.new_code_cell(nb.cells[first].source)]
+        install_cells = [first, first + 1, first + 2]
+    src, out, work = tmp_path / "chapter.ipynb", tmp_path / "chapter.out.ipynb", tmp_path / "run"
+    work.mkdir()
+    shutil.copy(dist[0], work / dist[0].name)  # the uploaded wheel (unused by the published cell)
+    nbformat.write(nb, src)
+    constraints = tmp_path / "constraints.txt"  # the kernel's pip resolves numpy and matplotlib to the pins
+    constraints.write_text("".join(f"{n}=={v}\n" for n, v in _pins().items()))
+    env = dict(_kernel_env(), JUPYTER_PATH=str(jupyter_path), PIP_CONSTRAINT=str(constraints),
+               PIP_NO_COMPILE="1")
+    _, seconds = _run([sys.executable, "-c", _EXECUTE_FRESH, src, out, work], timeout=1200, cwd=work, env=env)
+    record_property(f"{install}_seconds", round(seconds, 1))
+    print(f"fresh environment ({install}): install cell and {FRESH_CHAPTER}: {seconds:.1f} s")
+
+    ran = nbformat.read(out, as_version=4)
+    errors = _errors(ran)
+    said = "".join(o.get("text", "") for i in install_cells for o in ran.cells[i].outputs)
+    if install == "wheel":  # the stored cell stops with its sentence, and only that
+        assert errors[:1] == [(first, ran.cells[first].source[:80], "SetupStopped", sync.NOT_SET_SENTENCE)], said
+        errors = errors[1:]
+    assert errors == [], f"{errors}\nthe install cells printed:\n{said}"
+    code = [c for c in ran.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "a cell did not run"
+    claims = [c for c in code if "claim(" in c.source]
+    assert len(claims) >= 3, "chapter 6 claims its figures"
+    for c in claims:  # each claim glued its figure, as in the stored notebook
+        assert any("scrapbook" in o.get("metadata", {}) for o in c.outputs), c.source
+    setup_cell = next(c for c in code if "notebook.setup(" in c.source)
+    assert setup_cell.outputs == [], "setup() prints nothing on the tested numpy"
+
+    installed = _installed(py)
+    added = set(installed) - set(before)
+    assert {"cnnlib", "numpy", "matplotlib"} <= added
+    assert installed["numpy"] == _pins()["numpy"] and installed["matplotlib"] == _pins()["matplotlib"]
+    assert not NOT_A_READERS & set(installed), sorted(NOT_A_READERS & set(installed))
+    for i in install_cells:  # nothing but pip's own lines
+        assert all(o["output_type"] in ("stream", "error") for o in ran.cells[i].outputs), ran.cells[i].outputs

@@ -1,4 +1,4 @@
-"""Classroom tools: ``python -m cnnlib.classroom student-edition OUTDIR``.
+"""Classroom tools: ``python -m cnnbook.classroom student-edition OUTDIR``.
 
 The student edition is a copy of the book's notebooks for handing out:
 
@@ -138,7 +138,7 @@ def student_edition(book_dir, out_dir):
 
 
 # --------------------------------------------------------------------------------------------
-# The nbgrader course: ``python -m cnnlib.classroom student-edition --format nbgrader OUTDIR``
+# The nbgrader course: ``python -m cnnbook.classroom student-edition --format nbgrader OUTDIR``
 # --------------------------------------------------------------------------------------------
 
 CHECK_POINTS = 2  # the visible check cell of an exercise (the one students run themselves)
@@ -470,7 +470,7 @@ def nbgrader_notebook(nb, stem):
             hidden = HIDDEN_TESTS.get((stem, name))
             if hidden is None:
                 print(f"warning: {stem}: no hidden test for the exercise {name!r} "
-                      f"(add one to cnnlib.classroom.HIDDEN_TESTS)", file=sys.stderr)
+                      f"(add one to cnnbook.classroom.HIDDEN_TESTS)", file=sys.stderr)
             else:
                 hidden_cell = nbformat.v4.new_code_cell(
                     "# Hidden tests: the grader runs more cases of this exercise here.\n"
@@ -488,7 +488,7 @@ def nbgrader_notebook(nb, stem):
 
 
 NBGRADER_CONFIG = '''\
-"""nbgrader configuration of the course written by `python -m cnnlib.classroom student-edition
+"""nbgrader configuration of the course written by `python -m cnnbook.classroom student-edition
 --format nbgrader` (the book's appendix "For teachers" gives the steps)."""
 
 c = get_config()  # noqa: F821 (nbgrader defines it)
@@ -535,7 +535,7 @@ def nbgrader_course(book_dir, out_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cnnlib.classroom", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cnnbook.classroom", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     se = sub.add_parser("student-edition", help="write the notebooks with solutions replaced by stubs")
     se.add_argument("outdir", help="folder to write the student notebooks (or the nbgrader course) to")
