@@ -263,3 +263,74 @@ def check_adam_step(fn):
         _compare(name + " (param)", case, got[0], p_want)
         p, m, v = p_want, m_want, v_want
     _passed(name, 4)
+
+
+# --- Chapter "Inside a convolution layer" and "Batch normalisation and dropout" ---------------
+
+
+def check_conv_input_grad(fn):
+    """``fn(dout, W, pad)`` → d loss / d x of a stride-1 convolution with weights ``W`` and
+    integer padding ``pad``, given the output gradient ``dout``."""
+    name = "conv_input_grad"
+    rng = np.random.default_rng(6)
+    cases = [  # (N, C, H, W), (FN, FH), pad
+        ((1, 1, 4, 4), (1, 3), 0),
+        ((2, 3, 7, 7), (4, 3), 0),
+        ((2, 3, 7, 7), (4, 3), 1),
+        ((1, 2, 6, 5), (3, 5), 2),
+        ((3, 4, 5, 5), (2, 1), 0),
+    ]
+    for shape, (FN, F), pad in cases:
+        x = rng.standard_normal(shape)
+        W = rng.standard_normal((FN, shape[1], F, F))
+        layer = Convolution(W, np.zeros(FN), pad=pad)
+        dout = rng.standard_normal(layer.forward(x).shape)
+        want = layer.backward(dout)
+        case = f"x {shape}, W {W.shape}, pad {pad}"
+        got = _call(name, fn, dout.copy(), W.copy(), pad)
+        g = np.asarray(got) if got is not None else None
+        if g is not None and g.shape == want.shape and not np.allclose(g, want) and F > 1:
+            unflipped = Convolution(W.transpose(1, 0, 2, 3).copy(), np.zeros(shape[1]), pad=F - 1 - pad).forward(dout)
+            if np.allclose(g, unflipped):
+                raise CheckFailed(f"{name}, {case}: the filter is not flipped: use W[:, :, ::-1, ::-1]")
+        if g is not None and g.shape != want.shape:
+            raise CheckFailed(
+                f"{name}, {case}: wrong shape {g.shape}, expected {want.shape} (the input's shape): the backward "
+                f"convolution needs padding FH - 1 - pad = {F - 1 - pad}, and C output channels (swap W's axes 0 and 1)"
+            )
+        _compare(name, case, got, want, describe=lambda i: f"image {i[0]}, channel {i[1]}, pixel {i[2:]}")
+    _passed(name, len(cases))
+
+
+def check_batchnorm_backward(fn):
+    """``fn(dout, x, gamma, eps)`` → ``(dx, dgamma, dbeta)`` of batch normalisation in training
+    mode for ``x`` of shape ``(N, D)`` (the batch's own mean and variance)."""
+    from . import reference
+
+    name = "batchnorm_backward"
+    rng = np.random.default_rng(7)
+    cases = [(4, 1), (8, 3), (16, 5), (2, 4)]
+    for N, D in cases:
+        x = rng.standard_normal((N, D)) * rng.uniform(0.5, 3, D) + rng.normal(0, 2, D)
+        gamma = rng.uniform(0.5, 2, D)
+        dout = rng.standard_normal((N, D))
+        eps = 1e-3
+        layer = reference.BatchNormalization(D, epsilon=eps, dtype=np.float64)
+        layer.params["gamma"][...] = gamma
+        layer.forward(x, train=True)
+        want_dx = layer.backward(dout)
+        case = f"x of shape ({N}, {D})"
+        got = _call(name, fn, dout.copy(), x.copy(), gamma.copy(), eps)
+        if not isinstance(got, tuple) or len(got) != 3:
+            raise CheckFailed(f"{name}: return the tuple (dx, dgamma, dbeta); got {type(got).__name__}")
+        _compare(name + " (dbeta)", case, got[2], layer.grads["beta"], describe=lambda i: f"feature {i[0]}")
+        _compare(name + " (dgamma)", case, got[1], layer.grads["gamma"], describe=lambda i: f"feature {i[0]}")
+        constant_stats = dout * gamma / np.sqrt(x.var(axis=0) + eps)
+        dx = np.asarray(got[0]) if got[0] is not None else None
+        if dx is not None and dx.shape == want_dx.shape and not np.allclose(dx, want_dx) and np.allclose(dx, constant_stats):
+            raise CheckFailed(
+                f"{name}, {case}: your dx treats the mean and variance as constants (that is inference mode); "
+                f"in training mode every x also moves them: subtract the mean of dout and xhat * mean(dout * xhat)"
+            )
+        _compare(name + " (dx)", case, got[0], want_dx, describe=lambda i: f"sample {i[0]}, feature {i[1]}")
+    _passed(name, len(cases))
