@@ -362,6 +362,36 @@ assert np.allclose(combine_replica_gradients([g1, g2], [1, 2]), np.full((3, 2), 
 assert np.allclose(combine_replica_gradients([g2], [5]), g2), "one replica: its own gradient"
 assert np.shape(combine_replica_gradients([g1, g2, g2], [10, 1, 1])) == (3, 2), "keep the gradient's shape"
 ''',
+    ("06a_inside_a_conv_layer", "conv_input_grad"): '''\
+# a 5x5 filter, more filters than channels, padding 2, a non-square input
+rng = np.random.default_rng(1106)
+x = rng.standard_normal((2, 3, 9, 7))
+W = rng.standard_normal((5, 3, 5, 5))
+layer = _layers.Convolution(W, np.zeros(5), pad=2)
+dout = rng.standard_normal(layer.forward(x).shape)
+want = layer.backward(dout)
+_reference = _importlib.import_module("cnnlib.reference")
+with _reference_disabled(_layers.Convolution.backward, _im2col_module.col2im, _im2col_module.col2im_t,
+                         _reference.Convolution.backward, _reference.col2im):
+    got = conv_input_grad(dout.copy(), W.copy(), 2)
+assert np.shape(got) == want.shape, f"shape {np.shape(got)}, expected {want.shape}"
+assert np.allclose(got, want), "5x5 filters, 5 filters on 3 channels, pad 2: wrong input gradient"
+''',
+    ("06b_batchnorm_dropout", "batchnorm_backward"): '''\
+# a larger batch, another epsilon, features on very different scales
+rng = np.random.default_rng(1107)
+x = rng.standard_normal((32, 6)) * np.array([0.01, 0.1, 1, 10, 100, 1000]) + 5
+gamma, dout, eps = rng.uniform(-2, 2, 6), rng.standard_normal((32, 6)), 1e-5
+xhat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
+want_dbeta, want_dgamma = dout.sum(axis=0), (dout * xhat).sum(axis=0)
+want_dx = gamma / np.sqrt(x.var(axis=0) + eps) * (dout - want_dbeta / 32 - xhat * want_dgamma / 32)
+_reference = _importlib.import_module("cnnlib.reference")
+with _reference_disabled(_layers.BatchNormalization.backward, _reference.BatchNormalization.backward):
+    got = batchnorm_backward(dout.copy(), x.copy(), gamma.copy(), eps)
+assert isinstance(got, tuple) and len(got) == 3, "return (dx, dgamma, dbeta)"
+for what, a, b in zip(("dx", "dgamma", "dbeta"), got, (want_dx, want_dgamma, want_dbeta)):
+    assert np.shape(a) == b.shape and np.allclose(a, b), f"batch of 32, eps=1e-5: wrong {what}"
+''',
 }
 
 
