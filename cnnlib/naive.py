@@ -1,9 +1,9 @@
-"""Straightforward loop implementations: the references the fast layers are measured against.
+"""Loop implementations: every output value by an explicit Python loop, as the formula says.
 
-These functions are written to be *read*, not to be fast: every output value
-is computed by an explicit Python loop, exactly as the formula on the page says.
-The benchmark (``cnnlib.benchmark``), the book and the exercise checks compare
-the vectorised layers of ``cnnlib.layers`` with them.
+They are the definitions that both vectorised versions, the readable
+:mod:`cnnlib.reference` and the fast :mod:`cnnlib.layers`, are measured
+against: the benchmark (``cnnlib.benchmark``) times the fast layers against
+them, and the book's chapters "im2col" and "Performance" compare with them.
 
 Layouts are the scratch layers' NCHW:
 
