@@ -5,7 +5,7 @@ reference on several shapes, and either prints one line saying what passed
 or raises :class:`CheckFailed` with a message in plain words: which case,
 what was expected, what came back, and where the first wrong value is.
 Book: every chapter's exercises; the student edition (``python -m
-cnnlib.classroom student-edition``) keeps these checks and removes the
+cnnbook.classroom student-edition``) keeps these checks and removes the
 reference answers.
 """
 
