@@ -1,8 +1,11 @@
 """MNIST and CIFAR-10, read offline when the files are at hand.
 
-``load_mnist()`` / ``load_cifar10()`` return ``(x_train, y_train), (x_test, y_test)``
+``load_mnist()`` / ``load_cifar10()`` return ``(x_train, t_train), (x_test, t_test)``
 exactly as ``keras.datasets.<name>.load_data()`` does (uint8 pixels, NHWC for
-CIFAR-10, labels ``(N,)`` for MNIST and ``(N, 1)`` for CIFAR-10).
+CIFAR-10, labels ``(N,)`` for MNIST and ``(N, 1)`` for CIFAR-10).  Keras calls
+the labels ``y``; cnnlib calls them ``t`` everywhere (``model.forward(x, t)``,
+``train(model, optimizer, x_train, t_train, ...)``), as the original notebook
+does, and keeps ``y`` for a model's output.
 
 Where the files come from, in order:
 
@@ -151,24 +154,24 @@ def to_nhwc(x):
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
 
 
-def first_n(x, y, n):
-    """The first ``n`` samples, as the original notebook took its subsets (``x[:n], y[:n]``)."""
+def first_n(x, t, n):
+    """The first ``n`` inputs ``x`` and labels ``t``, as the original notebook took its subsets (``x[:n], t[:n]``)."""
     if not 0 < n <= len(x):
         raise ValueError(f"n must be between 1 and {len(x)}; got {n}")
-    if len(x) != len(y):
-        raise ValueError(f"{len(x)} inputs but {len(y)} labels")
-    return x[:n], y[:n]
+    if len(x) != len(t):
+        raise ValueError(f"{len(x)} inputs but {len(t)} labels")
+    return x[:n], t[:n]
 
 
-def one_hot(y, num_classes=10):
-    """Integer labels ``(N,)`` or ``(N, 1)`` → float32 one-hot rows ``(N, num_classes)``."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"one_hot expects integer labels of shape (N,) or (N, 1); got {y.dtype} {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"labels must lie in [0, {num_classes - 1}]; got values from {y.min()} to {y.max()}")
-    out = np.zeros((len(y), num_classes), dtype=np.float32)
-    out[np.arange(len(y)), y] = 1
+def one_hot(t, num_classes=10):
+    """Integer labels ``t`` ``(N,)`` or ``(N, 1)`` → float32 one-hot rows ``(N, num_classes)``."""
+    t = np.asarray(t)
+    if t.ndim == 2 and t.shape[1] == 1:
+        t = t[:, 0]
+    if t.ndim != 1 or not np.issubdtype(t.dtype, np.integer):
+        raise ValueError(f"one_hot expects integer labels of shape (N,) or (N, 1); got {t.dtype} {t.shape}")
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes - 1}]; got values from {t.min()} to {t.max()}")
+    out = np.zeros((len(t), num_classes), dtype=np.float32)
+    out[np.arange(len(t)), t] = 1
     return out

@@ -11,6 +11,7 @@ Inputs are NCHW arrays; labels are integers or one-hot rows.  Book: chapters
 "LeNet from scratch on MNIST" and "AlexNet from scratch on CIFAR-10".
 """
 
+import functools
 import os
 from collections import OrderedDict
 
@@ -203,38 +204,80 @@ def dense(rng, n_in, n_out, weight_init="he", dtype=np.float32):
     return Affine(W, np.zeros(n_out, dtype))
 
 
-def _check_input_dim(input_dim):
-    if len(input_dim) != 3 or min(input_dim) < 1:
-        raise ValueError(f"input_dim must be (channels, height, width); got {input_dim!r}")
+def _check_input_shape(input_shape):
+    if len(input_shape) != 3 or min(input_shape) < 1:
+        raise ValueError(f"input_shape must be (channels, height, width); got {input_shape!r}")
 
 
-def LeNet(input_dim=(1, 28, 28), class_num=10, weight_init="he", seed=None, dtype=np.float32):
+def _shape_text(value, default):
+    try:
+        return repr(tuple(int(v) for v in value))
+    except (TypeError, ValueError):
+        return repr(default)
+
+
+def _keras_names(default_shape):
+    """Refuse the original notebook's ``input_dim`` / ``class_num`` with the name to pass instead.
+
+    cnnlib uses Keras's ``input_shape`` and ``num_classes`` on both sides (scratch
+    and Keras) and keeps no aliases, so the old keywords raise a ``TypeError``
+    that says what to write; the signature stays the plain one.
+    """
+
+    def wrap(build):
+        @functools.wraps(build)
+        def wrapper(*args, **kwargs):
+            name = build.__name__
+            if "input_dim" in kwargs:
+                shape = _shape_text(kwargs["input_dim"], default_shape)
+                raise TypeError(
+                    f"{name}() takes input_shape=(channels, height, width), not input_dim (the original "
+                    f"notebook's name); pass input_shape={shape}"
+                )
+            if "class_num" in kwargs:
+                raise TypeError(
+                    f"{name}() takes num_classes (the Keras name, as in build_{name.lower()}), not class_num "
+                    f"(the original notebook's name); pass num_classes={kwargs['class_num']!r}"
+                )
+            return build(*args, **kwargs)
+
+        return wrapper
+
+    return wrap
+
+
+@_keras_names((1, 28, 28))
+def LeNet(input_shape=(1, 28, 28), num_classes=10, weight_init="he", seed=None, dtype=np.float32):
     """LeNet as in the original notebook (ReLU and max-pooling, as modern code does).
 
     conv 6@5x5 → ReLU → maxpool 2 → conv 16@5x5 → ReLU → maxpool 2 →
-    dense 120 → ReLU → dense 84 → ReLU → dense ``class_num``.
+    dense 120 → ReLU → dense 84 → ReLU → dense ``num_classes``.
+    ``input_shape`` is one image's ``(channels, height, width)`` (NCHW without
+    the batch; :func:`~cnnlib.build_lenet` takes ``(height, width, channels)``),
+    the original notebook's ``input_dim``; ``num_classes`` is its ``class_num``.
     ``weight_init``: ``'he'`` (default), ``'xavier'``, or a standard deviation
     such as the original's ``0.01``.  ``seed`` makes the weights reproducible.
     """
-    _check_input_dim(input_dim)
+    _check_input_shape(input_shape)
     rng = np.random.default_rng(seed)
-    C, H, W = input_dim
+    C, H, W = input_shape
     pool = MaxPooling(2, 2)
     layers = [conv(rng, C, 6, 5, weight_init=weight_init, dtype=dtype), Relu(), pool]
     layers += [conv(rng, 6, 16, 5, weight_init=weight_init, dtype=dtype), Relu(), MaxPooling(2, 2)]
-    shape = input_dim
+    shape = input_shape
     for layer in layers:
         if hasattr(layer, "output_shape"):
             shape = layer.output_shape(shape)
     flat = int(np.prod(shape))
     layers += [Flatten(), dense(rng, flat, 120, weight_init, dtype), Relu()]
-    layers += [dense(rng, 120, 84, weight_init, dtype), Relu(), dense(rng, 84, class_num, weight_init, dtype)]
+    layers += [dense(rng, 120, 84, weight_init, dtype), Relu(), dense(rng, 84, num_classes, weight_init, dtype)]
     return Sequential(layers)
 
 
+@_keras_names((3, 32, 32))
 def AlexNet(
-    input_dim=(3, 32, 32),
-    class_num=10,
+    input_shape=(3, 32, 32),
+    num_classes=10,
     channels=(96, 256, 384, 384, 256),
     hidden=2048,
     dropout=0.5,
@@ -247,24 +290,27 @@ def AlexNet(
     conv 96@11x11 stride 4 → ReLU → maxpool 3/2 → BN → conv 256@5x5 → ReLU →
     maxpool 3/2 → BN → conv 384@3x3 → ReLU → conv 384@3x3 → ReLU →
     conv 256@3x3 → ReLU → maxpool 3/2 → BN → dense 2048 → ReLU → dropout 0.5 →
-    dense 2048 → ReLU → dropout 0.5 → dense ``class_num``; every convolution
-    and pooling uses ``'same'`` padding.  ``channels`` and ``hidden`` shrink it
-    (the tests check the gradient of a small one).
+    dense 2048 → ReLU → dropout 0.5 → dense ``num_classes``; every convolution
+    and pooling uses ``'same'`` padding.  ``input_shape`` is one image's
+    ``(channels, height, width)`` (the original's ``input_dim``), ``num_classes``
+    the number of classes (its ``class_num``), as in :func:`LeNet`.
+    ``channels`` and ``hidden`` shrink it (the tests check the gradient of a
+    small one).
     """
-    _check_input_dim(input_dim)
+    _check_input_shape(input_shape)
     if len(channels) != 5:
         raise ValueError(f"channels must list the 5 convolutions' filter counts; got {channels!r}")
     rng = np.random.default_rng(seed)
     c1, c2, c3, c4, c5 = channels
     kw = dict(weight_init=weight_init, dtype=dtype)
     layers = [
-        conv(rng, input_dim[0], c1, 11, 4, "same", **kw), Relu(), MaxPooling(3, 2, "same"), BatchNormalization(c1, dtype=dtype),
+        conv(rng, input_shape[0], c1, 11, 4, "same", **kw), Relu(), MaxPooling(3, 2, "same"), BatchNormalization(c1, dtype=dtype),
         conv(rng, c1, c2, 5, 1, "same", **kw), Relu(), MaxPooling(3, 2, "same"), BatchNormalization(c2, dtype=dtype),
         conv(rng, c2, c3, 3, 1, "same", **kw), Relu(),
         conv(rng, c3, c4, 3, 1, "same", **kw), Relu(),
         conv(rng, c4, c5, 3, 1, "same", **kw), Relu(), MaxPooling(3, 2, "same"), BatchNormalization(c5, dtype=dtype),
     ]  # fmt: skip
-    shape = input_dim
+    shape = input_shape
     for layer in layers:
         if hasattr(layer, "output_shape"):
             shape = layer.output_shape(shape)
@@ -273,6 +319,6 @@ def AlexNet(
         Flatten(),
         dense(rng, int(np.prod(shape)), hidden, **kw), Relu(), Dropout(dropout, seed=dseed),
         dense(rng, hidden, hidden, **kw), Relu(), Dropout(dropout, seed=dseed + 1),
-        dense(rng, hidden, class_num, **kw),
+        dense(rng, hidden, num_classes, **kw),
     ]  # fmt: skip
     return Sequential(layers)

@@ -99,7 +99,11 @@ def plot_feature_maps(maps, ncols=8, title=None, cmap="viridis", max_maps=None):
 
 
 def plot_images(images, labels=None, ncols=10, cmap="gray", title=None):
-    """A row/grid of images: NHWC, NCHW (1 or 3 channels) or (N, H, W)."""
+    """A row/grid of images: NHWC, NCHW (1 or 3 channels) or (N, H, W).
+
+    ``labels``, if given, are the captions printed over the images, one per
+    image: the true labels ``t``, class names, or predictions.
+    """
     plt = _plt()
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[1] in (1, 3) and images.shape[-1] not in (1, 3):

@@ -1,7 +1,10 @@
 """Scratch models: whole-model gradient checks, the Sequential contract, save/load,
 the ln 10 start, overfitting 64 images, and (slow) LeNet on 6,000 MNIST images."""
 
+import importlib
+import inspect
 import math
+import pkgutil
 import time
 
 import numpy as np
@@ -184,7 +187,7 @@ def test_lenet_and_alexnet_shapes_and_parameter_counts():
     assert alex.predict(np.zeros((2, 3, 32, 32), np.float32)).shape == (2, 10)
     assert "total parameters: 4,110" in alex.summary((3, 32, 32))
     assert set(alex.state) == {f"bn{i}.{s}" for i in (1, 2, 3) for s in ("moving_mean", "moving_var")}
-    assert LeNet(input_dim=(3, 32, 32), class_num=5).predict(np.zeros((1, 3, 32, 32), np.float32)).shape == (1, 5)
+    assert LeNet(input_shape=(3, 32, 32), num_classes=5).predict(np.zeros((1, 3, 32, 32), np.float32)).shape == (1, 5)
 
 
 def test_models_default_to_float32_and_are_seeded():
@@ -196,16 +199,69 @@ def test_models_default_to_float32_and_are_seeded():
 
 
 def test_bad_model_arguments_are_clear_errors():
-    with pytest.raises(ValueError, match=r"input_dim must be \(channels, height, width\); got \(28, 28\)"):
-        LeNet(input_dim=(28, 28))
+    with pytest.raises(ValueError, match=r"input_shape must be \(channels, height, width\); got \(28, 28\)"):
+        LeNet(input_shape=(28, 28))
     with pytest.raises(ValueError, match="filter \\(5\\) is larger than the padded input"):
-        LeNet(input_dim=(1, 8, 8))  # too small for the second 5x5 convolution
+        LeNet(input_shape=(1, 8, 8))  # too small for the second 5x5 convolution
     with pytest.raises(ValueError, match="channels must list the 5 convolutions' filter counts"):
         AlexNet(channels=(4, 6, 8))
     with pytest.raises(ValueError, match="weight_init must be 'he', 'xavier' or a number"):
         LeNet(weight_init="uniform")
     with pytest.raises(ValueError, match="3 inputs but 2 labels"):
         LeNet().forward(np.zeros((3, 1, 28, 28), np.float32), np.array([1, 2]))
+
+
+def test_the_original_keywords_say_which_name_to_pass():
+    """One name per concept: Keras's input_shape / num_classes on both sides, no aliases."""
+    want = (r"^LeNet\(\) takes input_shape=\(channels, height, width\), not input_dim "
+            r"\(the original notebook's name\); pass input_shape=\(1, 28, 28\)$")
+    with pytest.raises(TypeError, match=want):
+        LeNet(input_dim=(1, 28, 28))
+    with pytest.raises(TypeError, match=r"^AlexNet\(\) takes input_shape=.*not input_dim.*input_shape=\(3, 32, 32\)$"):
+        AlexNet(input_dim=[3, 32, 32], seed=0)
+    with pytest.raises(TypeError, match=r"^LeNet\(\) takes num_classes .*not class_num .*pass num_classes=5$"):
+        LeNet(class_num=5)
+    with pytest.raises(TypeError, match=r"^AlexNet\(\) takes num_classes .*as in build_alexnet.*pass num_classes=100$"):
+        AlexNet(class_num=100)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'input_size'"):  # Python's own error
+        LeNet(input_size=(1, 28, 28))
+    for model in (LeNet, AlexNet):  # the signature shows the Keras names only
+        params = inspect.signature(model).parameters
+        assert list(params)[:2] == ["input_shape", "num_classes"], list(params)
+        assert not {"input_dim", "class_num"} & set(params)
+
+
+def _public_signatures():
+    """(qualified name, parameter names) of every public function and method of cnnlib but the Keras builders."""
+    for info in pkgutil.iter_modules(cnnlib.__path__, "cnnlib."):
+        if info.name == "cnnlib.keras_models":  # imports TensorFlow; tests/test_keras_models.py covers it
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != info.name:
+                continue
+            members = [(name, obj)] if inspect.isfunction(obj) else []
+            if inspect.isclass(obj):
+                members = [(f"{name}.{k}", v) for k, v in vars(obj).items()
+                           if inspect.isfunction(v) and (not k.startswith("_") or k == "__init__")]
+            for qualname, fn in members:
+                yield f"{info.name}.{qualname}", list(inspect.signature(fn).parameters)
+
+
+def test_one_name_per_concept_in_public_signatures():
+    """Labels are ``t`` (``y`` is a model's output), shapes ``input_shape``, class counts ``num_classes``."""
+    found = dict(_public_signatures())
+    assert len(found) > 50, f"only {len(found)} public functions found: did the walk miss modules?"
+    second_names = {"y", "y_train", "y_test", "labels", "targets", "input_dim", "class_num", "n_classes"}
+    captions = {"cnnlib.plotting.plot_images"}  # its ``labels`` are captions (labels, class names or predictions)
+    offenders = {name: sorted(second_names & set(params)) for name, params in found.items()
+                 if second_names & set(params) and name not in captions}
+    assert offenders == {}, offenders
+    for name in ("models.Sequential.forward", "models.Sequential.accuracy", "models.Sequential.gradient",
+                 "layers.SoftmaxCrossEntropy.forward", "reference.SoftmaxCrossEntropy.forward",
+                 "datasets.first_n", "datasets.one_hot"):
+        assert "t" in found[f"cnnlib.{name}"], (name, found[f"cnnlib.{name}"])
+    assert {"t_train", "t_test"} <= set(found["cnnlib.training.train"])
 
 
 def test_accuracy_accepts_every_label_form_and_batches(rng):
@@ -259,7 +315,7 @@ def test_save_load_with_the_same_name_without_suffix(tmp_path):
 def test_load_mismatch_is_a_clear_error_and_changes_nothing(tmp_path):
     path = tmp_path / "lenet10.npz"
     LeNet(seed=0).save_params(path)
-    five = LeNet(class_num=5, seed=1)
+    five = LeNet(num_classes=5, seed=1)
     before = {k: v.copy() for k, v in five.params.items()}
     with pytest.raises(ValueError, match=r"'dense3.W' has shape \(84, 10\) in the file but \(84, 5\) in the model"):
         five.load_params(path)
