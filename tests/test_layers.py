@@ -40,9 +40,14 @@ from cnnlib import (
     MaxPooling,
     Relu,
     SoftmaxCrossEntropy,
+    reference,
 )
 
 TOL = 1e-7  # CS231n's bound for float64 gradient checks
+# Dropout and batch normalisation: the same tests for the fast layers and the readable reference
+DROPOUTS = pytest.mark.parametrize("Dropout", [Dropout, reference.Dropout], ids=["fast", "reference"])
+BATCH_NORMS = pytest.mark.parametrize(
+    "BatchNormalization", [BatchNormalization, reference.BatchNormalization], ids=["fast", "reference"])
 H_LINEAR = 1e-3  # step where the loss is linear in the checked array (see the module docstring)
 
 
@@ -267,7 +272,8 @@ def test_affine_values(rng):
 
 
 # ------------------------------------------------------------------- Dropout
-def test_dropout_gradient_with_a_fixed_mask(grad_check, rng):
+@DROPOUTS
+def test_dropout_gradient_with_a_fixed_mask(grad_check, rng, Dropout):
     layer = Dropout(0.5, seed=3)
     x = rng.standard_normal((4, 6))
     dout = rng.standard_normal((4, 6))
@@ -282,7 +288,8 @@ def test_dropout_gradient_with_a_fixed_mask(grad_check, rng):
     assert grad_check(f, x, dx, "Dropout(0.5) dx", H_LINEAR) <= TOL
 
 
-def test_dropout_scaling_and_inference(rng):
+@DROPOUTS
+def test_dropout_scaling_and_inference(rng, Dropout):
     rate = 0.3
     layer = Dropout(rate, seed=0)
     x = np.ones((200, 500))
@@ -300,7 +307,8 @@ def test_dropout_scaling_and_inference(rng):
         np.testing.assert_array_equal(layer.backward(x), x)
 
 
-def test_dropout_seed_makes_masks_reproducible():
+@DROPOUTS
+def test_dropout_seed_makes_masks_reproducible(Dropout):
     x = np.ones((10, 10))
     a, b = Dropout(0.5, seed=7), Dropout(0.5, seed=7)
     np.testing.assert_array_equal(a.forward(x), b.forward(x))
@@ -308,7 +316,7 @@ def test_dropout_seed_makes_masks_reproducible():
 
 
 # --------------------------------------------------------------- BatchNorm
-def make_bn(rng, C, momentum=0.9, epsilon=1e-3):
+def make_bn(rng, C, momentum=0.9, epsilon=1e-3, BatchNormalization=BatchNormalization):
     layer = BatchNormalization(C, momentum=momentum, epsilon=epsilon, dtype=np.float64)
     layer.params["gamma"][...] = rng.uniform(0.5, 1.5, C)
     layer.params["beta"][...] = rng.standard_normal(C)
@@ -319,8 +327,9 @@ def make_bn(rng, C, momentum=0.9, epsilon=1e-3):
 
 @pytest.mark.parametrize("x_shape", [(6, 4), (3, 2, 3, 4)], ids=["dense", "conv"])
 @pytest.mark.parametrize("train", [True, False], ids=["train", "inference"])
-def test_batch_norm_gradient(grad_check, rng, x_shape, train):
-    layer = make_bn(rng, x_shape[1])
+@BATCH_NORMS
+def test_batch_norm_gradient(grad_check, rng, x_shape, train, BatchNormalization):
+    layer = make_bn(rng, x_shape[1], BatchNormalization=BatchNormalization)
     x = rng.standard_normal(x_shape) * 2 + 1
     # in training, every f() call also updates the running statistics; the
     # training-mode output does not read them, so the check is unaffected
@@ -331,13 +340,15 @@ def test_batch_norm_gradient(grad_check, rng, x_shape, train):
 
 
 @pytest.mark.parametrize("x_shape", [(6, 4), (3, 2, 3, 4)], ids=["dense", "conv"])
-def test_batch_norm_values_and_running_statistics(rng, x_shape):
+@BATCH_NORMS
+def test_batch_norm_values_and_running_statistics(rng, x_shape, BatchNormalization):
     C = x_shape[1]
     axes = (0,) if len(x_shape) == 2 else (0, 2, 3)
     shape = (1, C) + (1,) * (len(x_shape) - 2)
-    layer = make_bn(rng, C, momentum=0.9, epsilon=1e-2)
+    layer = make_bn(rng, C, momentum=0.9, epsilon=1e-2, BatchNormalization=BatchNormalization)
     gamma, beta = layer.params["gamma"].reshape(shape), layer.params["beta"].reshape(shape)
     mm0, mv0 = layer.state["moving_mean"].copy(), layer.state["moving_var"].copy()
+    state_arrays = dict(layer.state)
     x = rng.standard_normal(x_shape) * 2 + 1
 
     out = layer.forward(x, train=True)
@@ -346,6 +357,7 @@ def test_batch_norm_values_and_running_statistics(rng, x_shape):
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(layer.state["moving_mean"], 0.9 * mm0 + 0.1 * mean, rtol=1e-12)
     np.testing.assert_allclose(layer.state["moving_var"], 0.9 * mv0 + 0.1 * var, rtol=1e-12)
+    assert all(layer.state[k] is v for k, v in state_arrays.items())  # updated in place (a model saves them)
 
     # the training output does not depend on the running statistics
     layer.state["moving_mean"][...] = 1e3

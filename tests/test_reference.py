@@ -28,36 +28,7 @@ from cnnlib import reference as ref
 
 
 # --------------------------------------------------------------- Dropout
-def test_dropout_gradient_with_a_fixed_mask(grad_check, rng):
-    layer = ref.Dropout(0.5, seed=3)
-    x = rng.standard_normal((4, 6))
-    dout = rng.standard_normal((4, 6))
-
-    def f():  # the same mask in every call: reseed before each forward
-        layer.rng = np.random.default_rng(3)
-        return float(np.sum(layer.forward(x, train=True) * dout))
-
-    f()
-    dx = layer.backward(dout)
-    assert 0 < np.count_nonzero(layer.mask == 0) < x.size  # the mask really drops some values
-    assert grad_check(f, x, dx, "reference Dropout(0.5) dx", H_LINEAR) <= TOL
-
-
-def test_dropout_scaling_and_inference(rng):
-    rate = 0.3
-    layer = ref.Dropout(rate, seed=0)
-    x = np.ones((200, 500))
-    out = layer.forward(x, train=True)
-    np.testing.assert_allclose(out[out != 0], 1 / (1 - rate), rtol=1e-15)  # survivors scaled up
-    # 100,000 Bernoulli(0.3) draws: standard deviation 0.0014, so 0.01 is 7 of them
-    assert abs(np.mean(out == 0) - rate) < 0.01
-    dout = rng.standard_normal(x.shape)
-    np.testing.assert_array_equal(layer.backward(dout), dout * out)  # only through the survivors
-    for layer, train in ((ref.Dropout(rate), False), (ref.Dropout(0.0), True)):  # identity both ways
-        np.testing.assert_array_equal(layer.forward(dout, train=train), dout)
-        np.testing.assert_array_equal(layer.backward(x), x)
-
-
+# (the gradient, scaling and seed tests run for both implementations in tests/test_layers.py)
 def test_dropout_seed_and_bad_rate():
     x = np.ones((10, 10))
     np.testing.assert_array_equal(ref.Dropout(0.5, seed=7).forward(x), ref.Dropout(0.5, seed=7).forward(x))
@@ -68,52 +39,7 @@ def test_dropout_seed_and_bad_rate():
 
 
 # ------------------------------------------------------------ BatchNormalization
-def make_bn(rng, C, momentum=0.9, epsilon=1e-3):
-    layer = ref.BatchNormalization(C, momentum=momentum, epsilon=epsilon, dtype=np.float64)
-    layer.params["gamma"][...] = rng.uniform(0.5, 1.5, C)
-    layer.params["beta"][...] = rng.standard_normal(C)
-    layer.state["moving_mean"][...] = rng.standard_normal(C)
-    layer.state["moving_var"][...] = rng.uniform(0.5, 2.0, C)
-    return layer
-
-
-@pytest.mark.parametrize("x_shape", [(6, 4), (3, 2, 3, 4)], ids=["dense", "conv"])
-@pytest.mark.parametrize("train", [True, False], ids=["train", "inference"])
-def test_batch_norm_gradient(grad_check, rng, x_shape, train):
-    layer = make_bn(rng, x_shape[1])
-    x = rng.standard_normal(x_shape) * 2 + 1
-    h_x = 1e-5 if train else H_LINEAR  # non-linear in x only in training (batch statistics)
-    errors = check_all(grad_check, layer, x, rng, train=train, what=f"reference BatchNormalization {x_shape}", h_x=h_x)
-    assert max(errors.values()) <= TOL, errors
-
-
-@pytest.mark.parametrize("x_shape", [(6, 4), (3, 2, 3, 4)], ids=["dense", "conv"])
-def test_batch_norm_values_and_running_statistics(rng, x_shape):
-    C = x_shape[1]
-    axes = (0,) if len(x_shape) == 2 else (0, 2, 3)
-    shape = (1, C) + (1,) * (len(x_shape) - 2)
-    layer = make_bn(rng, C, momentum=0.9, epsilon=1e-2)
-    gamma, beta = layer.params["gamma"].reshape(shape), layer.params["beta"].reshape(shape)
-    mm0, mv0 = layer.state["moving_mean"].copy(), layer.state["moving_var"].copy()
-    state_arrays = dict(layer.state)
-    x = rng.standard_normal(x_shape) * 2 + 1
-
-    out = layer.forward(x, train=True)
-    mean, var = x.mean(axis=axes), x.var(axis=axes)  # biased variance, as Keras
-    expected = gamma * (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + 1e-2) + beta
-    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(layer.state["moving_mean"], 0.9 * mm0 + 0.1 * mean, rtol=1e-12)
-    np.testing.assert_allclose(layer.state["moving_var"], 0.9 * mv0 + 0.1 * var, rtol=1e-12)
-    assert all(layer.state[k] is v for k, v in state_arrays.items())  # updated in place (a model saves them)
-
-    layer.state["moving_mean"][...], layer.state["moving_var"][...] = mm0, mv0
-    out = layer.forward(x, train=False)  # inference: the running statistics, left alone
-    expected = gamma * (x - mm0.reshape(shape)) / np.sqrt(mv0.reshape(shape) + 1e-2) + beta
-    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_array_equal(layer.state["moving_mean"], mm0)
-    np.testing.assert_array_equal(layer.state["moving_var"], mv0)
-
-
+# (the gradient and value tests run for both implementations in tests/test_layers.py)
 def test_batch_norm_keras_defaults_and_bad_input():
     layer = ref.BatchNormalization(3)
     assert (layer.momentum, layer.epsilon) == (0.99, 1e-3)
