@@ -2,6 +2,8 @@
 
 1. A link to the same page in the other language, on every page.
 2. Glued figures inside translated messages.
+3. Japanese search (CompoundJanomeSplitter, below).
+4. Figures' alt texts from locale/ja/LC_MESSAGES/figures-alt.po.
 
 1.
 The English site is _build/html/, the Japanese one _build/html/ja/ (built from
@@ -147,9 +149,71 @@ class TranslateTocCaptions(SphinxTransform):
                 node["caption"] = translated
 
 
+# --------------------------------------------------------------------------
+# 4. Figures' alt texts: they come from notebook cell metadata (mystnb.image.alt),
+# which Sphinx's gettext does not extract; scripts/update_translations.py puts them
+# in locale/ja/LC_MESSAGES/figures-alt.po, and a non-English build swaps in the
+# translation (untranslated or fuzzy ones stay English, like any message).
+
+ALT_CATALOG = "figures-alt.po"
+
+
+def load_alt_translations(po_path: Path) -> dict[str, str]:
+    """English alt text -> its translation, for the finished (not fuzzy, not empty) entries of ``po_path``."""
+    from babel.messages.pofile import read_po
+
+    if not po_path.exists():
+        return {}
+    with po_path.open("rb") as f:
+        catalog = read_po(f)
+    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+def translate_alt_texts(doctree: nodes.Node, translations: dict[str, str]) -> int:
+    """Replace each image's alt text that has a translation; returns how many were replaced."""
+    replaced = 0
+    for image in doctree.findall(nodes.image):
+        alt = image.get("alt")
+        if alt in translations:
+            image["alt"] = translations[alt]
+            replaced += 1
+    return replaced
+
+
+def _translate_alt(app: Sphinx, doctree, docname):
+    language = app.config.language or "en"
+    if language.startswith("en"):
+        return
+    if not hasattr(app, "_book_alt_translations"):
+        translations = {}
+        for folder in app.config.locale_dirs:
+            translations.update(load_alt_translations(Path(app.srcdir, folder, language, "LC_MESSAGES", ALT_CATALOG)))
+        app._book_alt_translations = translations
+    translate_alt_texts(doctree, app._book_alt_translations)
+
+
+def _alt_catalog_changed(app: Sphinx, env, added, changed, removed):
+    """Re-read every page when figures-alt.po changed since the last build (an incremental
+    build would otherwise keep the old alt texts of the pages it does not rewrite)."""
+    language = app.config.language or "en"
+    if language.startswith("en"):
+        return []
+    stamp = tuple(
+        Path(app.srcdir, folder, language, "LC_MESSAGES", ALT_CATALOG).stat().st_mtime_ns
+        if Path(app.srcdir, folder, language, "LC_MESSAGES", ALT_CATALOG).exists() else 0
+        for folder in app.config.locale_dirs
+    )
+    if getattr(env, "book_alt_catalog_stamp", None) == stamp:
+        return []
+    env.book_alt_catalog_stamp = stamp
+    return sorted(env.found_docs - set(added) - set(changed))
+
+
 def setup(app: Sphinx):
     app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", _inject)
+    app.connect("env-get-outdated", _alt_catalog_changed)
+    app.connect("doctree-resolved", _translate_alt)
     mystnb_sphinx.load_renderer = _recording_load_renderer
     mystnb_sphinx.Parser.parse = _parse
     for module in (glue_roles, glue_directives):

@@ -19,7 +19,7 @@ float32 tolerances.
 
 import numpy as np
 
-__all__ = ["conv_forward_naive", "conv_backward_naive", "maxpool_forward_naive", "im2col_naive"]
+__all__ = ["conv_forward_naive", "conv_backward_naive", "im2col_naive"]
 
 
 def _out_size(size, filter_size, stride, pad, what="filter"):
@@ -97,20 +97,6 @@ def conv_backward_naive(dout, x, W, b, stride=1, pad=0):
                     db[f] += g
     dx = dxp[:, :, pad : pad + H, pad : pad + Wd] if pad else dxp
     return dx, dW, db
-
-
-def maxpool_forward_naive(x, pool=2, stride=2):
-    """Max pooling (no padding) by loops over samples, channels and output pixels."""
-    N, C, H, Wd = x.shape
-    OH = _out_size(H, pool, stride, 0, "pool")
-    OW = _out_size(Wd, pool, stride, 0, "pool")
-    out = np.zeros((N, C, OH, OW), dtype=x.dtype)
-    for n in range(N):
-        for c in range(C):
-            for i in range(OH):
-                for j in range(OW):
-                    out[n, c, i, j] = x[n, c, i * stride : i * stride + pool, j * stride : j * stride + pool].max()
-    return out
 
 
 def im2col_naive(x, FH, FW, stride=1, pad=0):

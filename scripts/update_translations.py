@@ -15,6 +15,9 @@ After English prose changes (a notebook's markdown cell, a .md page):
    changed one keeps the old translation marked ``#, fuzzy`` (Sphinx does not use fuzzy
    translations, so the page shows the new English sentence until a translator fixes
    it and removes the flag), a new one arrives untranslated (shown in English);
+   Figures' alt texts (notebook cell metadata, which Sphinx does not extract) go to
+   figures-alt.pot and locale/ja/LC_MESSAGES/figures-alt.po the same way
+   (extract_alt_texts; the Japanese build swaps them in, _ext/book_i18n.py);
 3. the report: per page, how many messages are translated, untranslated and fuzzy,
    written to _build/status/translations.json and translations.md (the status page
    includes the table).
@@ -114,6 +117,33 @@ def extract() -> None:
          "--path-output", str(I18N_BUILD), "--quiet"],
         cwd=ROOT, check=True,
     )
+    extract_alt_texts()
+
+
+ALT_POT = POT_DIR / "figures-alt.pot"
+
+
+def extract_alt_texts(out: Path = ALT_POT) -> int:
+    """Every figure's alt text (cell metadata ``mystnb.image.alt`` of book/*.ipynb) -> one .pot.
+
+    Sphinx's gettext builder does not see cell metadata; the Japanese build
+    (_ext/book_i18n.py) replaces each figure's alt text with its translation
+    from locale/ja/LC_MESSAGES/figures-alt.po, so a screen reader on the
+    Japanese site reads Japanese. Returns the number of alt texts."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(project="figures-alt", fuzzy=False)
+    for nb_path in sorted((ROOT / "book").glob("*.ipynb")):
+        cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+        for index, cell in enumerate(cells):
+            alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+            if isinstance(alt, str) and alt.strip():
+                catalog.add(alt, locations=[(f"book/{nb_path.name}", index)])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as f:
+        write_po(f, catalog, width=76, omit_header=False)
+    return len(catalog)
 
 
 def merge() -> None:

@@ -111,3 +111,24 @@ def test_japanese_words_in_english_pages_carry_lang_ja():
 def test_mark_japanese():
     got = mark_japanese('<p>a 畳み込み層 b <code>x = "検証"</code> <a title="テスト">c</a></p>')
     assert got == '<p>a <span lang="ja">畳み込み層</span> b <code>x = "検証"</code> <a title="テスト">c</a></p>'
+
+
+def test_the_japanese_pages_show_the_translated_alt_texts():
+    """Figures on the Japanese site carry the alt text of locale/ja/LC_MESSAGES/figures-alt.po."""
+    from book_i18n import load_alt_translations
+
+    translations = load_alt_translations(SITE.parents[1] / "locale" / "ja" / "LC_MESSAGES" / "figures-alt.po")
+    japanese = set(translations.values())
+    english_left, shown = [], 0
+    for page in pages():
+        if page.relative_to(SITE).parts[0] != "ja":
+            continue
+        parser = Images()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for img in parser.images:
+            alt = img.get("alt")
+            if alt in translations:
+                english_left.append(f"{page.relative_to(SITE)}: {alt[:80]!r}")
+            shown += alt in japanese
+    assert not english_left, "English alt texts with a translation on Japanese pages:\n" + "\n".join(english_left[:20])
+    assert shown > 40, f"only {shown} translated alt texts found on the Japanese pages"
