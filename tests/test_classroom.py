@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from cnnlib import checks
-from cnnbook.classroom import main, student_edition, student_notebook, stub_source
+from cnnbook.classroom import SOLUTION_RUN_TAG, main, student_edition, student_notebook, stub_source
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 CHECK_CALL = re.compile(r"(?:cnnlib\.)?(?:checks\.)?(check_\w+)\((\w+)\)")
@@ -80,6 +80,27 @@ def test_student_notebook_removes_answers_and_outputs():
     assert check.outputs == [] and check.execution_count is None
 
 
+def test_student_notebook_leaves_out_the_runs_behind_solutions():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("answer = 0.42  # the figure a solution quotes",
+                                          metadata={"tags": ["remove-cell", SOLUTION_RUN_TAG]})]
+    student, _ = student_notebook(nb)
+    assert [c.source for c in student.cells] == ["x = 1"]
+
+
+def test_the_books_solution_runs_are_tagged():
+    """Every hidden cell that asserts figures (a claim) only the solutions quote is a solution run."""
+    tagged = 0
+    for path in sorted(BOOK.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type == "code" and "remove-cell" in tags and "claim(" in cell.source:
+                assert SOLUTION_RUN_TAG in tags, f"{path.name}: a remove-cell claim cell without {SOLUTION_RUN_TAG}"
+            tagged += SOLUTION_RUN_TAG in tags
+    assert tagged >= 3
+
+
 def test_command_writes_every_notebook(tmp_path, capsys):
     out = tmp_path / "student"
     assert main(["student-edition", str(out), "--book", str(BOOK)]) == 0
@@ -91,6 +112,7 @@ def test_command_writes_every_notebook(tmp_path, capsys):
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None, path.name
                 assert "solution" not in cell.metadata.get("tags", []), path.name
+                assert SOLUTION_RUN_TAG not in cell.metadata.get("tags", []), path.name
             else:
                 assert "{solution}" not in cell.source, path.name
     assert "student edition written to" in capsys.readouterr().out

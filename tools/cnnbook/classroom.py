@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 SOLUTION_TAG = "solution"
+# A cell that only computes figures an experiment's solution quotes (hidden on the site with
+# remove-cell): the student edition and the nbgrader course leave it out, answer and all.
+SOLUTION_RUN_TAG = "solution-run"
 _HIDING_TAGS = {"hide-input", "hide-cell", "remove-input", "remove-cell", SOLUTION_TAG}
 
 # ```{solution} ... ``` (any number of backticks >= 3) or :::{solution} ... ::: blocks
@@ -100,6 +103,7 @@ def strip_solutions(markdown):
 def student_notebook(nb):
     """A student copy of one notebook (a new ``NotebookNode``; ``nb`` is not changed)."""
     nb = nbformat.from_dict(nb)  # deep copy
+    nb.cells = [c for c in nb.cells if SOLUTION_RUN_TAG not in c.get("metadata", {}).get("tags", [])]
     stubs = 0
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
@@ -477,6 +481,8 @@ def nbgrader_notebook(nb, stem):
     pending = None  # the exercise whose check cell comes next
     for i, cell in enumerate(nb.cells):
         tags = cell.get("metadata", {}).get("tags", [])
+        if SOLUTION_RUN_TAG in tags:
+            continue
         cell.metadata.pop("execution", None)
         if cell.cell_type == "markdown":
             cell.source = strip_solutions(cell.source)
