@@ -46,6 +46,7 @@ __all__ = [
     "compare_alexnet",
     "conv_vs_naive",
     "peak_memory_alexnet",
+    "page_faults_lenet",
     "accuracy_vs_forward",
     "run_all",
     "format_rows",
@@ -207,11 +208,17 @@ def _compare(scratch_model, keras_model, x, t, source, reps, steps, warmup, lear
     }
 
 
-def compare_lenet(batch=128, reps=9, steps=5, warmup=3, seed=0):
+def compare_lenet(batch=128, reps=9, steps=20, warmup=5, seed=0):
     """Scratch ``LeNet`` vs Keras ``build_lenet`` (``train_on_batch``), SGD, the same MNIST batch.
 
     Returns ``{'batch', 'data', 'scratch_ms', 'keras_ms', 'scratch_img_s', 'keras_img_s', 'ratio'}``
     (``ratio`` = scratch time / Keras time; ``data``: see :func:`_images`).
+
+    Blocks of 20 steps: a LeNet step is short, and right after a switch from one
+    framework to the other each runs slower for a few steps (caches refilled,
+    TensorFlow's threads waking), which blocks of 5 charged mostly to the scratch
+    side (ratio 1.07-1.09 with blocks of 5, 1.01-1.05 with blocks of 20, pinned
+    to one core).  Training runs thousands of steps of one framework in a row.
     """
     from .keras_models import build_lenet
     from .models import LeNet
@@ -323,6 +330,47 @@ def peak_memory_alexnet(batch=32, steps=5):
     }
 
 
+def _lenet_page_faults_child(steps):
+    """The child process of :func:`page_faults_lenet`: LeNet steps at batch 128, JSON on stdout."""
+    from .models import LeNet
+    from .optimizers import SGD
+
+    set_threads(1)
+    rng = np.random.default_rng(0)
+    x, t = rng.random((128, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 128)
+    step = scratch_step(LeNet(seed=0), SGD(0.01), x, t)
+    for _ in range(5):
+        step()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    seconds = (time.perf_counter() - start) / steps
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps
+    print(json.dumps({"faults": faults, "ms": seconds * 1e3}))
+
+
+def page_faults_lenet(keep_freed_memory=True, steps=30):
+    """Minor page faults and milliseconds per scratch LeNet step (batch 128), in a fresh child process.
+
+    ``keep_freed_memory=False`` runs the child with ``CNNLIB_KEEP_FREED_MEMORY=0``,
+    i.e. with glibc's default ``malloc`` settings (see :func:`cnnlib.layers.keep_freed_memory`).
+    Returns ``{'faults_per_step', 'ms_per_step'}``; the time is one run's mean, a
+    rough figure beside :func:`compare_lenet`'s.
+    """
+    env = dict(os.environ, CNNLIB_KEEP_FREED_MEMORY="1" if keep_freed_memory else "0")
+    run = subprocess.run(
+        [sys.executable, "-m", "cnnlib.benchmark", "faults-child", str(steps)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"the page-fault benchmark's child process failed:\n{run.stderr}")
+    r = json.loads(run.stdout.strip().splitlines()[-1])
+    return {"faults_per_step": r["faults"], "ms_per_step": r["ms"]}
+
+
 def accuracy_vs_forward(n=10000, train_batch=32, seed=0):
     """``model.accuracy`` on ``n`` CIFAR-10 images vs the forward passes of one training epoch over ``n`` images.
 
@@ -381,12 +429,18 @@ def run_all(quick=False, threads=None, verbose=False):
     if threads is not None:
         set_threads(threads)
     log = print if verbose else (lambda *a, **k: None)
-    r = dict(reps=3, steps=3) if quick else {}
+    r = dict(reps=5, steps=10) if quick else {}
     rows = []
 
     log("LeNet ...", flush=True)
     le = compare_lenet(**r)
     rows += _step_rows("LeNet", le, target=1.0)
+    kept, default = page_faults_lenet(True), page_faults_lenet(False)
+    rows += [
+        ("LeNet page faults per step", f"{kept['faults_per_step']:.0f}", "<= 100", kept["faults_per_step"] <= 100),
+        ("  with glibc's default malloc settings", f"{default['faults_per_step']:.0f}", "", None),
+        ("  step time, one run each (kept / default)", f"{kept['ms_per_step']:.1f} / {default['ms_per_step']:.1f} ms", "", None),
+    ]
     log("AlexNet ...", flush=True)
     ax = compare_alexnet(**(dict(reps=3, steps=1, warmup=2) if quick else {}))
     rows += _step_rows("AlexNet", ax, target=1.5)
@@ -416,8 +470,9 @@ def run_all(quick=False, threads=None, verbose=False):
     _dataset.cache_clear()
     if "random" in (le["data"], ax["data"], ac["data"]):
         rows.append(("images: random (a data set is not installed; set CNNLIB_DATA)", "", "", None))
-    return {"threads": thread_info(), "rows": rows, "figures": {"lenet": le, "alexnet": ax, "conv": cv,
-                                                                 "memory": mem, "accuracy": ac}}
+    figures = {"lenet": le, "alexnet": ax, "conv": cv, "memory": mem, "accuracy": ac,
+               "faults": {"kept": kept, "default": default}}
+    return {"threads": thread_info(), "rows": rows, "figures": figures}
 
 
 def format_rows(rows):
@@ -431,7 +486,13 @@ def format_rows(rows):
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m cnnlib.benchmark memory-child BATCH STEPS (see peak_memory_alexnet)
-    if sys.argv[1:2] != ["memory-child"] or len(sys.argv) != 4:
-        sys.exit("usage: python -m cnnlib.benchmark memory-child BATCH STEPS (the benchmark itself: benchmarks/benchmark.py)")
-    _train_alexnet_for_memory(int(sys.argv[2]), int(sys.argv[3]))
+if __name__ == "__main__":  # the child processes of peak_memory_alexnet and page_faults_lenet
+    if sys.argv[1:2] == ["memory-child"] and len(sys.argv) == 4:
+        _train_alexnet_for_memory(int(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1:2] == ["faults-child"] and len(sys.argv) == 3:
+        _lenet_page_faults_child(int(sys.argv[2]))
+    else:
+        sys.exit(
+            "usage: python -m cnnlib.benchmark memory-child BATCH STEPS | faults-child STEPS "
+            "(the benchmark itself: benchmarks/benchmark.py)"
+        )

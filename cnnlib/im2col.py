@@ -18,6 +18,8 @@ Padding may be an integer (the textbook's symmetric ``P``), a pair of pairs
 ``((top, bottom), (left, right))``, or Keras's ``'valid'`` / ``'same'``.
 """
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -27,6 +29,7 @@ __all__ = [
     "conv_output_size",
     "resolve_padding",
     "window_arguments",
+    "geometry",
     "pad_input",
     "windows",
     "im2col",
@@ -36,6 +39,25 @@ __all__ = [
     "axis_order",
     "new_like",
 ]
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_geometry(hw, filter_h, filter_w, stride, pad):
+    return conv_geometry((1, 1) + hw, filter_h, filter_w, stride, pad)
+
+
+def geometry(input_shape, filter_h, filter_w, stride=1, pad=0):
+    """``(pads, OH, OW)`` of :func:`~cnnlib.reference.conv_geometry`, remembered per input size.
+
+    A training step asks for the same few geometries dozens of times; each is
+    computed (and validated, with the same errors) once.
+    """
+    if len(input_shape) != 4:
+        return conv_geometry(input_shape, filter_h, filter_w, stride, pad)  # raises its clear error
+    try:
+        return _cached_geometry(tuple(input_shape[2:]), filter_h, filter_w, stride, pad)
+    except TypeError:  # an unhashable spelling of pad, e.g. a list: not worth remembering
+        return conv_geometry(input_shape, filter_h, filter_w, stride, pad)
 
 
 def pad_input(x, pads, value=0.0):
@@ -53,7 +75,7 @@ def pad_input(x, pads, value=0.0):
 
 def windows(x, filter_h, filter_w, stride=1, pad=0, fill=0.0):
     """A strided *view* ``(N, C, OH, OW, FH, FW)`` of every patch (no copy but the padding)."""
-    pads, out_h, out_w = conv_geometry(x.shape, filter_h, filter_w, stride, pad)
+    pads, out_h, out_w = geometry(x.shape, filter_h, filter_w, stride, pad)
     xp = pad_input(x, pads, fill)
     view = sliding_window_view(xp, (filter_h, filter_w), axis=(2, 3))
     return view[:, :, : (out_h - 1) * stride + 1 : stride, : (out_w - 1) * stride + 1 : stride], pads
@@ -98,7 +120,7 @@ def im2col_t(x, filter_h, filter_w, stride=1, pad=0, out=None, dtype=None):
     between steps); ``dtype``: the result's when ``out`` is not given.
     """
     x = np.asarray(x)
-    pads, out_h, out_w = conv_geometry(x.shape, filter_h, filter_w, stride, pad)
+    pads, out_h, out_w = geometry(x.shape, filter_h, filter_w, stride, pad)
     N, C, H, W = x.shape
     (pt, pb), (pl, pr) = pads
     xt = x.transpose(1, 2, 3, 0)  # (C, H, W, N): a view; contiguous if x is stored batch last
@@ -128,7 +150,7 @@ def col2im_t(cols, input_shape, filter_h, filter_w, stride=1, pad=0):
     the batch index last, each add runs over ``OW * N`` contiguous values
     (``N`` for strides above 1).
     """
-    pads, out_h, out_w = conv_geometry(input_shape, filter_h, filter_w, stride, pad)
+    pads, out_h, out_w = geometry(input_shape, filter_h, filter_w, stride, pad)
     N, C, H, W = input_shape
     (pt, pb), (pl, pr) = pads
     expected = (C * filter_h * filter_w, out_h * out_w * N)

@@ -31,23 +31,27 @@ a layer returns is always new memory: a caller may keep it.
 ``backward`` before any ``forward`` raises :class:`BackwardBeforeForward`.
 """
 
+import ctypes
+import ctypes.util
 import math
+import os
+import sys
 
 import numpy as np
 
 from .im2col import (
     axis_order,
     col2im_t,
-    conv_output_size,
+    geometry,
     im2col_t,
     new_like,
     pad_input,
-    resolve_padding,
     window_arguments,
     windows,
 )
 
 __all__ = [
+    "keep_freed_memory",
     "BackwardBeforeForward",
     "Layer",
     "blocked_matmul",
@@ -87,6 +91,44 @@ def _check_dout(dout, shape, layer):
         )
 
 
+# Memory freed at the end of a training step is needed again by the next one.
+# By default glibc's malloc gives large arrays their own pages from the kernel
+# (mmap) and hands the top of its heap back as soon as a little of it is free;
+# either way the next step faults fresh pages in, which the kernel must zero.  A
+# LeNet step at batch 128 allocates and frees some 10 MB of activations and
+# gradients: with glibc's defaults it page-faulted 900 to 1,700 times (3.5 to
+# 7 MB) per step and took about a quarter longer (the book's appendix
+# "Performance", section 7).
+MMAP_THRESHOLD = 32 << 20  # the largest glibc accepts on 64-bit systems
+HEAP_PAD = 64 << 20
+
+
+def keep_freed_memory():
+    """Make glibc's ``malloc`` reuse freed memory instead of returning it to the kernel.
+
+    Two ``mallopt`` settings: arrays below 32 MB come from the heap rather than
+    from pages mapped for each of them (``M_MMAP_THRESHOLD``), and the heap keeps
+    64 MB of free space when it shrinks (``M_TOP_PAD``).  A training step then
+    reuses the pages the previous step freed.  A process-wide setting, made once
+    when :mod:`cnnlib.layers` is imported unless the environment variable
+    ``CNNLIB_KEEP_FREED_MEMORY`` is ``0``; it keeps at most 64 MB more memory
+    than glibc's defaults would.  Returns ``True`` if applied, ``False`` where
+    the C library is not glibc (macOS, Windows, musl): there it does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TOP_PAD, M_MMAP_THRESHOLD = -2, -3  # glibc's <malloc.h>
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TOP_PAD, HEAP_PAD))
+
+
+if os.environ.get("CNNLIB_KEEP_FREED_MEMORY", "1") != "0":
+    keep_freed_memory()
+
+
 # Column blocks for the convolution's matrix products.  OpenBLAS multiplies a
 # matrix of few rows (6 filters) by one of ~70,000 columns (LeNet's first layer)
 # two to three times slower than it does the same product in blocks of a few
@@ -106,12 +148,29 @@ def blocked_matmul(a, b, out):
     return out
 
 
+# OpenBLAS's single-precision kernels fill blocks of 16 or more output rows: a
+# product with fewer rows than that runs at a fraction of their speed.  The
+# filters' gradient of a small layer (LeNet's: 6 or 16 filters) is therefore
+# computed transposed, with the long patch axis as the rows (about 1.8 times
+# faster for LeNet's second layer); from 64 filters on the two orders are equal.
+_FEW_ROWS = 64
+
+
 def blocked_matmul_t(a, b, out):
     """``out = a @ b.T``, summed over blocks of ``_BLOCK`` columns of ``a`` and ``b``
-    (the filters' gradient: ``dout`` times the column matrix)."""
-    np.matmul(a[:, :_BLOCK], b[:, :_BLOCK].T, out=out)
+    (the filters' gradient: ``dout`` times the column matrix).
+
+    When ``a`` has fewer than 64 rows and ``b`` more rows than ``a``, the
+    product is computed as ``(b @ a.T).T`` (same numbers, summed in the same
+    blocks; see ``_FEW_ROWS``).
+    """
+    swap = a.shape[0] < _FEW_ROWS and b.shape[0] > a.shape[0]
+    a, b, target = (b, a, np.empty(out.shape[::-1], out.dtype)) if swap else (a, b, out)
+    np.matmul(a[:, :_BLOCK], b[:, :_BLOCK].T, out=target)
     for s in range(_BLOCK, a.shape[1], _BLOCK):
-        out += a[:, s : s + _BLOCK] @ b[:, s : s + _BLOCK].T
+        target += a[:, s : s + _BLOCK] @ b[:, s : s + _BLOCK].T
+    if swap:
+        np.copyto(out, target.T)
     return out
 
 
@@ -195,15 +254,9 @@ class Convolution(Layer):
 
     def output_shape(self, input_shape):
         """``(C, H, W)`` → ``(FN, OH, OW)``."""
-        C, H, W = input_shape
         FN, _, FH, FW = self.W.shape
-        (pt, pb), (pl, pr) = resolve_padding((H, W), (FH, FW), self.stride, self.pad)
-        mode = self.pad if isinstance(self.pad, str) else None
-        return (
-            FN,
-            conv_output_size(H, FH, self.stride, mode or (pt, pb)),
-            conv_output_size(W, FW, self.stride, mode or (pl, pr)),
-        )
+        _, OH, OW = geometry((1,) + tuple(input_shape), FH, FW, self.stride, self.pad)
+        return FN, OH, OW
 
     def forward(self, x, train=True):
         _check_ndim(x, 4, "Convolution", "(N, C, H, W)")
@@ -265,21 +318,19 @@ class _Pooling(Layer):
         (self.pool_h, self.pool_w), self.stride, self.pad = window_arguments(pool_size, stride, pad)
 
     def output_shape(self, input_shape):
-        C, H, W = input_shape
-        (pt, pb), (pl, pr) = resolve_padding((H, W), (self.pool_h, self.pool_w), self.stride, self.pad)
-        mode = self.pad if isinstance(self.pad, str) else None
-        return (
-            C,
-            conv_output_size(H, self.pool_h, self.stride, mode or (pt, pb)),
-            conv_output_size(W, self.pool_w, self.stride, mode or (pl, pr)),
-        )
+        _, OH, OW = self._geometry((1,) + tuple(input_shape))
+        return input_shape[0], OH, OW
+
+    def _geometry(self, x_shape):
+        """``(pads, OH, OW)`` for an NCHW input shape (remembered, see :func:`~cnnlib.im2col.geometry`)."""
+        return geometry(x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
 
     def _scatter(self, dwin, x_shape):
         """Add window gradients ``(N, C, OH, OW, ph, pw)`` back onto the input grid."""
         N, C, H, W = x_shape
         OH, OW = dwin.shape[2:4]
         S = self.stride
-        (pt, pb), (pl, pr) = resolve_padding((H, W), (self.pool_h, self.pool_w), S, self.pad)
+        (pt, pb), (pl, pr) = self._geometry(x_shape)[0]
         dx = np.zeros((N, C, H + pt + pb + S - 1, W + pl + pr + S - 1), dtype=dwin.dtype)
         for i in range(self.pool_h):
             for j in range(self.pool_w):
@@ -312,7 +363,7 @@ class MaxPooling(_Pooling):
         _, OH, OW = self.output_shape(x.shape[1:])  # also validates the geometry with a clear message
         self.x_shape = x.shape
         S = self.stride
-        pads = resolve_padding(x.shape[2:], (self.pool_h, self.pool_w), S, self.pad)
+        pads = self._geometry(x.shape)[0]
         fill = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
         xp = pad_input(x, pads, fill)
         out = arg = None
@@ -335,7 +386,7 @@ class MaxPooling(_Pooling):
         N, C, H, W = self.x_shape
         OH, OW = dout.shape[2:]
         S = self.stride
-        (pt, pb), (pl, pr) = resolve_padding((H, W), (self.pool_h, self.pool_w), S, self.pad)
+        (pt, pb), (pl, pr) = self._geometry(self.x_shape)[0]
         disjoint = S >= self.pool_h and S >= self.pool_w
         # windows that tile the input exactly write every pixel once below: no need to zero it first
         tiles = disjoint and S == self.pool_h == self.pool_w and (H + pt + pb, W + pl + pr) == (S * OH, S * OW)

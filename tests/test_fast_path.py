@@ -1,0 +1,99 @@
+"""The fast path's own helpers (cnnlib.layers, cnnlib.im2col): the blocked matrix
+products in both of their orders, the remembered geometry, and the malloc setting.
+
+The layers built on them are checked elsewhere (gradients in test_layers.py,
+the readable twins in test_reference_twins.py, Keras in test_keras_twins.py);
+these tests pin the helpers on shapes the layer tests do not reach: products
+of more than one block of columns, and the few-rows order of
+``blocked_matmul_t``.
+"""
+
+import sys
+
+import numpy as np
+import pytest
+
+from cnnlib import Convolution, MaxPooling, layers
+from cnnlib.im2col import geometry
+from cnnlib.reference import conv_geometry
+
+
+@pytest.mark.parametrize(
+    "rows_a, rows_b, columns",
+    [
+        (6, 25, 9000),  # LeNet's first layer, three blocks: computed transposed (few rows)
+        (16, 150, 4096),  # LeNet's second: exactly one block, transposed
+        (96, 40, 5000),  # many rows: the plain order
+        (6, 3, 100),  # b has fewer rows than a: the plain order
+    ],
+)
+def test_blocked_matmul_t_is_a_times_b_transposed(rng, rows_a, rows_b, columns):
+    a = rng.standard_normal((rows_a, columns))
+    b = rng.standard_normal((rows_b, columns))
+    out = np.full((rows_a, rows_b), np.nan)
+    assert layers.blocked_matmul_t(a, b, out) is out
+    np.testing.assert_allclose(out, a @ b.T, rtol=1e-12, atol=1e-9)
+
+
+def test_blocked_matmul_t_writes_into_a_reshaped_view(rng):
+    # the convolution hands it grads["W"].reshape(FN, -1), a view of the (FN, C, FH, FW) gradient
+    grad = np.zeros((6, 1, 5, 5))
+    a, b = rng.standard_normal((6, 5000)), rng.standard_normal((25, 5000))
+    layers.blocked_matmul_t(a, b, grad.reshape(6, -1))
+    np.testing.assert_allclose(grad.reshape(6, -1), a @ b.T, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("columns", [100, 4096, 9000])
+def test_blocked_matmul_is_a_times_b(rng, columns):
+    a, b = rng.standard_normal((6, 25)), rng.standard_normal((25, columns))
+    out = np.empty((6, columns))
+    assert layers.blocked_matmul(a, b, out) is out
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "shape, f, stride, pad",
+    [((2, 3, 28, 28), 5, 1, 0), ((1, 3, 32, 32), 11, 4, "same"), ((4, 1, 7, 9), 3, 2, "valid"), ((1, 1, 6, 6), 3, 1, 1)],
+)
+def test_geometry_is_conv_geometry(shape, f, stride, pad):
+    assert geometry(shape, f, f, stride, pad) == conv_geometry(shape, f, f, stride, pad)
+    assert geometry(shape, f, f, stride, pad) == conv_geometry(shape, f, f, stride, pad)  # remembered
+
+
+def test_geometry_keeps_the_clear_errors():
+    with pytest.raises(ValueError, match="divide|remainder|reach"):
+        geometry((1, 1, 6, 6), 3, 3, 2, 0)  # (6 - 3) / 2 + 1 is not whole
+    with pytest.raises(ValueError, match="4-D NCHW"):
+        geometry((6, 6), 3, 3, 1, 0)
+    with pytest.raises(ValueError, match="padding"):
+        geometry((1, 1, 6, 6), 3, 3, 1, "full")
+
+
+def test_geometry_accepts_an_unhashable_padding():
+    pads = [[1, 1], [1, 1]]  # a list: not remembered, still computed
+    assert geometry((1, 1, 6, 6), 3, 3, 1, pads) == conv_geometry((1, 1, 6, 6), 3, 3, 1, pads)
+
+
+def test_layers_still_refuse_a_bad_input_size_after_a_good_one(rng):
+    conv = Convolution(rng.standard_normal((2, 1, 3, 3)), np.zeros(2), stride=2)
+    conv.forward(rng.standard_normal((1, 1, 7, 7)))
+    with pytest.raises(ValueError):
+        conv.forward(rng.standard_normal((1, 1, 6, 6)))
+    pool = MaxPooling(2, 2, pad=0)
+    pool.forward(rng.standard_normal((1, 1, 4, 4)))
+    with pytest.raises(ValueError):
+        pool.forward(rng.standard_normal((1, 1, 5, 5)))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt is glibc's (Linux)")
+def test_keep_freed_memory_is_applied_on_glibc():
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("the C library is not glibc")
+    assert layers.keep_freed_memory() is True
+
+
+@pytest.mark.skipif(sys.platform.startswith("linux"), reason="elsewhere than Linux it must do nothing")
+def test_keep_freed_memory_does_nothing_elsewhere():
+    assert layers.keep_freed_memory() is False
