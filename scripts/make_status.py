@@ -2,9 +2,11 @@
 what failed, every notebook's nbval time against the time budget, and every
 figure the chapters asserted (cnnlib.claim).
 
-Inputs (written by scripts/test.sh's pytest run, all in _build/status/):
+Inputs (written by scripts/test.sh's pytest runs, all in _build/status/):
   junit.xml       pytest --junitxml: counts and the failed tests/notebook cells
-  notebooks.json  conftest.py: per-notebook nbval wall time and outcome
+                  (junit-timing.xml: the same for the run of the timing appendices)
+  notebooks.json  conftest.py: per-notebook nbval time and outcome, and each
+                  nbval run's wall time (the chapters run two at a time)
   claims.jsonl    cnnlib.claims: the asserted figures
 Without them the page says the notebooks have not been checked on this machine yet.
 
@@ -167,6 +169,27 @@ def read_junit(path):
     return out
 
 
+def read_all_junit(status_dir):
+    """:func:`read_junit` of ``junit.xml`` and ``junit-timing.xml`` together (None if neither exists)."""
+    parts = [j for j in (read_junit(Path(status_dir) / n) for n in ("junit.xml", "junit-timing.xml")) if j]
+    if not parts:
+        return None
+    out = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "seconds": 0.0, "failed": []}
+    for j in parts:
+        for key in out:
+            out[key] += j[key]
+    return out
+
+
+def nbval_wall_seconds(record):
+    """Wall time of the nbval runs in ``notebooks.json``: the sum of its runs' wall times,
+    or, for a record without them (one sequential run), the sum of the notebooks' times."""
+    runs = record.get("runs")
+    if runs:
+        return sum(r["wall_seconds"] for r in runs)
+    return sum(v["seconds"] for v in record["notebooks"].values())
+
+
 # colour codes: raw, or as pytest's junit writer escapes the ESC character
 _ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")
 
@@ -284,7 +307,7 @@ def page(status_dir, info):
     ]
     lines += [f"| {n} | `{p}` | {v} |" for n, p, v in pinned_versions()]
 
-    junit = read_junit(status_dir / "junit.xml")
+    junit = read_all_junit(status_dir)
     lines += ["", "## Last test run", ""]
     if junit is None:
         lines.append("No test results: no test run on this machine yet, or the last one stopped before pytest "
@@ -314,12 +337,23 @@ def page(status_dir, info):
         by_nb = {}
         for c in claims:
             by_nb.setdefault(c.get("notebook") or "?", []).append(c)
-        total = sum(v["seconds"] for v in record["notebooks"].values())
+        total = nbval_wall_seconds(record)
+        own = sum(v["seconds"] for v in record["notebooks"].values())
         budget, where = _budget(info)
         verdict = "within" if total <= budget else "OVER"
+        how = ""
+        if any(r.get("workers", 1) > 1 for r in record.get("runs", [])):
+            how = (
+                " wall time: " + ", then ".join(
+                    f"{len(r['notebooks'])} notebooks {r['workers']} at a time in {r['wall_seconds']:.0f} s"
+                    if r.get("workers", 1) > 1 else f"{len(r['notebooks'])} alone in {r['wall_seconds']:.0f} s"
+                    for r in record["runs"]
+                ) + f" (the notebooks' own times below add up to {own:.0f} s)"
+            )
         lines += [
             f"Last nbval run finished {record['finished']}; all notebooks together took "
-            f"**{_minutes(total)}** ({total:.0f} s) on this machine (Keras AlexNet step {step}); "
+            f"**{_minutes(total)}** ({total:.0f} s{';' if how else ''}{how}) on this machine "
+            f"(Keras AlexNet step {step}); "
             f"{len(record['notebooks'])} of the {len(list((ROOT / 'book').glob('*.ipynb')))} notebooks in `book/` ran.",
             "",
             f"Budget (issue 9): the whole book in at most {_minutes(BUDGET_SLOW_S)} on the slower "
@@ -389,7 +423,7 @@ def main(argv=None):
     print(f"Keras AlexNet step (batch {STEP_BATCH}): {step_text(info)}" + (f" ({detail})" if detail else ""))
     refresh_translations_report(args.status_dir)
     args.out.write_text(page(args.status_dir, info))
-    junit = read_junit(args.status_dir / "junit.xml")
+    junit = read_all_junit(args.status_dir)
     if junit and junit["failed"]:
         print(f"{len(junit['failed'])} failed (listed on the page):")
         for test, kind, message in junit["failed"]:

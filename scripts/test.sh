@@ -29,13 +29,31 @@ export CNNLIB_CLAIMS=$PWD/$STATUS/claims.jsonl
 # results of an earlier run must not be reported as this run's
 rm -f "$CNNLIB_CLAIMS" "$STATUS/junit.xml" "$STATUS/notebooks.json" "$STATUS/pytest.log"
 
+# Two runs of pytest.  1a: the unit tests and the chapters, two test files or
+# notebooks at a time (pytest-xdist; a notebook stays on one worker; the longest
+# chapters first, so that the two workers finish together): a scratch chapter uses
+# one core while a Keras chapter uses the other, which cuts the wall time by about
+# a third (issue 9's budget).  1b: the two appendices that time this machine
+# (benchmarks, speed-ups from more cores), alone, so that nothing else runs
+# beside their measurements.
+TIMING=(book/performance.ipynb book/scaling.ipynb)
+NBVAL=(--nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg --durations=0)
+rm -f "$STATUS/junit-timing.xml" "$STATUS/pytest-timing.log"
 echo "== 1. unit tests and notebooks (nbval)"
-"$PY" -m pytest tests book --ignore=tests/site \
-  --nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
-  --durations=0 --junitxml="$STATUS/junit.xml" 2>&1 | tee "$STATUS/pytest.log"
+# (the order: conftest.py's pytest_collection_modifyitems)
+"$PY" -m pytest book tests --ignore=tests/site "${TIMING[@]/#/--deselect=}" \
+  -n 2 --dist loadfile --no-loadscope-reorder "${NBVAL[@]}" \
+  --junitxml="$STATUS/junit.xml" 2>&1 | tee "$STATUS/pytest.log"
 tests_rc=${PIPESTATUS[0]}
+echo "== 1b. the appendices that time this machine, alone (nbval)"
+CNNLIB_NBVAL_APPEND=1 "$PY" -m pytest "${TIMING[@]}" "${NBVAL[@]}" \
+  --junitxml="$STATUS/junit-timing.xml" 2>&1 | tee "$STATUS/pytest-timing.log"
+timing_rc=${PIPESTATUS[0]}
 summary=$(grep -E '^=+ .* in [0-9.]+s' "$STATUS/pytest.log" | tail -n 1)
 [ -n "$summary" ] || summary="pytest exited with status $tests_rc and printed no summary line"
+timing_summary=$(grep -E '^=+ .* in [0-9.]+s' "$STATUS/pytest-timing.log" | tail -n 1)
+[ -n "$timing_summary" ] || timing_summary="pytest exited with status $timing_rc and printed no summary line"
+[ "$tests_rc" -ne 0 ] || tests_rc=$timing_rc
 
 echo "== 2. status page and website"
 "$PY" scripts/make_status.py
@@ -79,5 +97,6 @@ rc=0
 for r in "$tests_rc" "$status_rc" "$build_rc" "$site_rc" "$pdf_rc"; do
   if [ "$r" -ne 0 ]; then rc=$r; break; fi
 done
+echo "appendices that time the machine:     $timing_summary"
 echo "$summary"
 exit "$rc"

@@ -137,3 +137,39 @@ def test_cpu_info(tmp_path):
     assert info["model"] == "AMD EPYC 7B13 64-Core Processor" and info["avx512f"] is True
     f.write_text("model name\t: X\nflags\t\t: fpu avx2 avx512_bf16\n")
     assert ms.cpu_info(f)["avx512f"] is False
+
+
+TIMING_JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests">
+<testsuite name="pytest" errors="0" failures="1" skipped="0" tests="2" time="30.0">
+<testcase classname="book.performance.ipynb" name="Cell 10" time="12.0"><failure message="AssertionError: ratio">AssertionError</failure></testcase>
+<testcase classname="book.scaling.ipynb" name="Cell 3" time="7.0" />
+</testsuite></testsuites>
+"""
+
+
+def test_the_timing_run_is_counted_with_the_main_run(status):
+    # scripts/test.sh runs the appendices that time the machine in a second pytest run
+    (status / "junit-timing.xml").write_text(TIMING_JUNIT)
+    j = ms.read_all_junit(status)
+    assert (j["tests"], j["failures"], j["errors"], j["skipped"]) == (9, 4, 1, 1)
+    text = ms.page(status, SLOW)
+    assert "9 tests (unit tests and notebook cells): 3 passed, 4 failed, 1 errors, 1 skipped" in text
+    assert "book/performance.ipynb::Cell 10 [failure]" in text
+
+
+def test_budget_counts_the_wall_time_of_parallel_runs(status):
+    # two notebooks at a time (pytest-xdist), then the timing appendices alone:
+    # the budget is wall time, not the sum of the notebooks' own times
+    record = dict(NOTEBOOKS, runs=[
+        {"notebooks": ["book/01_why_cnns.ipynb", "book/09_alexnet_keras_mnist.ipynb"], "workers": 2,
+         "wall_seconds": 400.0},
+        {"notebooks": ["book/performance.ipynb"], "workers": 1, "wall_seconds": 20.0},
+    ])
+    (status / "notebooks.json").write_text(json.dumps(record))
+    assert ms.nbval_wall_seconds(record) == 420.0
+    assert ms.nbval_wall_seconds(NOTEBOOKS) == 639.0  # a record from one sequential run
+    fast = {"cpu": {"model": "Intel Xeon", "avx512f": True, "cores": 2}, "step": {"keras_alexnet_step_ms": 200.0}}
+    text = ms.page(status, fast)
+    assert "**7 min 00 s** (420 s; wall time: 2 notebooks 2 at a time in 400 s, then 1 alone in 20 s" in text
+    assert "add up to 639 s" in text
+    assert "budget 8 min 00 s, this run is **within** it (88 %)" in text
