@@ -148,6 +148,12 @@ def blocked_matmul(a, b, out):
     return out
 
 
+# Convolution.backward builds d loss / d x one kernel offset at a time (see
+# _input_grad_by_offset) when each offset's product has at least one block of
+# columns and a few rows (input channels); otherwise through the whole column
+# matrix's gradient and col2im_t.
+_OFFSET_MIN_CHANNELS = 4
+
 # OpenBLAS's single-precision kernels fill blocks of 16 or more output rows: a
 # product with fewer rows than that runs at a fraction of their speed.  The
 # filters' gradient of a small layer (LeNet's: 6 or 16 filters) is therefore
@@ -290,8 +296,35 @@ class Convolution(Layer):
         _check_dout(dout, self._y_shape(), "Convolution")
         FN, C, FH, FW = self.W.shape
         d = self._param_grads(dout)
+        if C >= _OFFSET_MIN_CHANNELS and d.shape[1] >= _BLOCK:
+            return self._input_grad_by_offset(d)
         dcol = blocked_matmul(self.W.reshape(FN, -1).T, d, out=self._buffer("dcol", self.col.shape, self.col.dtype))
         return col2im_t(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+
+    def _input_grad_by_offset(self, d):
+        """d loss / d x as :func:`col2im_t` of ``W.T @ d`` computes it, one kernel offset at a time.
+
+        For each offset ``(i, j)``, ``W[:, :, i, j].T @ d`` is the part of the
+        column matrix's gradient that lands on the input shifted by ``(i, j)``;
+        it is added there at once, while it is still in cache, so the whole
+        gradient of the column matrix (4.9 MB for LeNet's second layer at batch
+        128) is never written out and read back.  About 1.2 times faster for
+        that layer; slower where the per-offset products are small (AlexNet's
+        layers at batch 32) or have one row (a single input channel).
+        """
+        FN, C, FH, FW = self.W.shape
+        N, _, H, W = self.x_shape
+        ((pt, pb), (pl, pr)), OH, OW = geometry(self.x_shape, FH, FW, self.stride, self.pad)
+        S = self.stride
+        W_by_offset = np.ascontiguousarray(self.W.transpose(2, 3, 1, 0))  # (FH, FW, C, FN)
+        img = np.zeros((C, H + pt + pb, W + pl + pr, N), dtype=d.dtype)
+        part = self._buffer("dx_part", (C, d.shape[1]), d.dtype)
+        grid = part.reshape(C, OH, OW, N)
+        for i in range(FH):
+            for j in range(FW):
+                np.matmul(W_by_offset[i, j], d, out=part)
+                img[:, i : i + S * OH : S, j : j + S * OW : S] += grid
+        return img[:, pt : pt + H, pl : pl + W].transpose(3, 0, 1, 2)
 
     def backward_params(self, dout):
         self._forward_first("col")

@@ -97,3 +97,25 @@ def test_keep_freed_memory_is_applied_on_glibc():
 @pytest.mark.skipif(sys.platform.startswith("linux"), reason="elsewhere than Linux it must do nothing")
 def test_keep_freed_memory_does_nothing_elsewhere():
     assert layers.keep_freed_memory() is False
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, stride, pad",
+    [
+        ((128, 6, 12, 12), (16, 6, 5, 5), 1, 0),  # LeNet's second layer: one offset at a time
+        ((64, 4, 9, 9), (3, 4, 3, 3), 2, "same"),  # strided and padded, 64 * 5 * 5 = 1,600 columns: whole matrix
+        ((32, 4, 14, 14), (5, 4, 3, 3), 1, 1), # 32 * 14 * 14 = 6,272 columns, padded: one offset at a time
+        ((128, 1, 12, 12), (6, 1, 5, 5), 1, 0),  # one input channel: whole matrix
+    ],
+)
+def test_both_input_gradient_paths_match_the_reference(rng, x_shape, w_shape, stride, pad):
+    from cnnlib import reference
+
+    x = rng.standard_normal(x_shape)
+    W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    fast, slow = Convolution(W, b, stride, pad), reference.Convolution(W, b, stride, pad)
+    y = fast.forward(x)
+    np.testing.assert_allclose(y, slow.forward(x), rtol=1e-12, atol=1e-12)
+    dout = rng.standard_normal(y.shape)
+    np.testing.assert_allclose(fast.backward(dout), slow.backward(dout), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.grads["W"], slow.grads["W"], rtol=1e-12, atol=1e-11)
