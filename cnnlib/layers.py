@@ -96,8 +96,8 @@ def _check_dout(dout, shape, layer):
 # (mmap) and hands the top of its heap back as soon as a little of it is free;
 # either way the next step faults fresh pages in, which the kernel must zero.  A
 # LeNet step at batch 128 allocates and frees some 10 MB of activations and
-# gradients: with glibc's defaults it page-faulted 900 to 1,700 times (3.5 to
-# 7 MB) per step and took about a quarter longer (the book's appendix
+# gradients: with glibc's defaults it page-faulted 600 to 1,700 times (2.4 to
+# 7 MB) per step and took about a third longer (the book's appendix
 # "Performance", section 7).
 MMAP_THRESHOLD = 32 << 20  # the largest glibc accepts on 64-bit systems
 HEAP_PAD = 64 << 20
