@@ -5,9 +5,14 @@ A chapter writes::
     claim("lenet_test_acc", acc, at_least=0.97)
 
 which (1) fails the cell, and so nbval, unless ``acc >= 0.97``; (2) glues the
-formatted value under that name for the prose (``{glue:}`lenet_test_acc```);
-and (3) appends the figure to ``$CNNLIB_CLAIMS`` (a JSON-lines file, if that
-variable is set) for the status page.
+formatted value under that name for the prose (``{glue:}`lenet_test_acc```),
+and the bound under ``lenet_test_acc_bound`` (``{glue:}`lenet_test_acc_bound```
+reads "97.0%"), so that the prose never types a bound the code may no longer
+assert; and (3) appends the figure to ``$CNNLIB_CLAIMS`` (a JSON-lines file, if
+that variable is set) for the status page.
+
+The bounds' glue names: ``NAME_bound`` when the claim has one bound; with two
+or more, one per bound, ``NAME_at_least``, ``NAME_at_most`` and ``NAME_below``.
 
 Gluing needs no myst-nb (a reader's runtime has none): the cell's output is the
 display message that ``myst_nb.glue(name, text, display=False)`` sends, built
@@ -67,7 +72,24 @@ def claim(name, value, *, at_least=None, below=None, at_most=None, fmt="{:.1%}",
         raise ClaimFailed(f"{name} = {text} ({value!r}), but the book says it is {' and '.join(problems)}")
     if glue:
         _glue(name, text)
+        for bound_name, bound in bound_glue(name, at_least=at_least, at_most=at_most, below=below).items():
+            _glue(bound_name, _format(bound, fmt))
     return value
+
+
+def bound_glue(name, *, at_least=None, at_most=None, below=None):
+    """``{glue name: bound}`` for a claim's bounds: ``NAME_bound`` alone, or one name per bound.
+
+    >>> bound_glue("acc", at_least=0.97)
+    {'acc_bound': 0.97}
+    >>> bound_glue("loss", at_least=2.29, at_most=2.5)
+    {'loss_at_least': 2.29, 'loss_at_most': 2.5}
+    """
+    given = {kind: bound for kind, bound in
+             (("at_least", at_least), ("at_most", at_most), ("below", below)) if bound is not None}
+    if len(given) == 1:
+        return {f"{name}_bound": next(iter(given.values()))}
+    return {f"{name}_{kind}": bound for kind, bound in given.items()}
 
 
 def glue_message(name, text, formatter=None):

@@ -68,10 +68,27 @@ def test_glue_receives_the_formatted_text(monkeypatch):
     monkeypatch.setattr(claims, "_glue", lambda name, text: glued.append((name, text)))
     claim("lenet_test_acc", 0.9781, at_least=0.97)
     claim("stall_loss", 2.30125, fmt="{:.3f}")
-    assert glued == [("lenet_test_acc", "97.8%"), ("stall_loss", "2.301")]
+    assert glued == [("lenet_test_acc", "97.8%"), ("lenet_test_acc_bound", "97.0%"), ("stall_loss", "2.301")]
     with pytest.raises(ClaimFailed):
         claim("acc", 0.1, at_least=0.5)
-    assert len(glued) == 2  # a failed claim glues nothing
+    assert len(glued) == 3  # a failed claim glues nothing
+
+
+def test_bounds_are_glued_in_the_claims_format(monkeypatch):
+    """The prose quotes a bound through its glue, so it can never differ from the bound asserted."""
+    from cnnlib import claims
+
+    monkeypatch.delenv("CNNLIB_CLAIMS", raising=False)
+    glued = []
+    monkeypatch.setattr(claims, "_glue", lambda name, text: glued.append((name, text)))
+    claim("cifar", 0.49, below=0.5)
+    claim("loss", 2.3012, at_least=2.29, at_most=2.5, fmt="{:.2f}")
+    claim("epoch", 12, at_least=6, below=40, at_most=39, fmt="{:.0f}")
+    assert glued == [
+        ("cifar", "49.0%"), ("cifar_bound", "50.0%"),
+        ("loss", "2.30"), ("loss_at_least", "2.29"), ("loss_at_most", "2.50"),
+        ("epoch", "12"), ("epoch_at_least", "6"), ("epoch_at_most", "39"), ("epoch_below", "40"),
+    ]  # fmt: skip
 
 
 def test_outside_a_kernel_claim_glues_nothing_and_prints_nothing(monkeypatch, capsys):
