@@ -23,6 +23,8 @@ __all__ = [
     "check_maxpool_backward",
     "check_softmax_cross_entropy_grad",
     "check_adam_step",
+    "check_conv_input_grad",
+    "check_batchnorm_backward",
 ]
 
 
@@ -70,10 +72,15 @@ _CONV_CASES = [  # (N, C, H, W), (FH, FW), stride, pad
 ]
 
 
-def check_conv_output_size(fn):
-    """``fn(input_size, filter_size, stride, pad)`` → the output length (an int)."""
+def check_conv_output_size(fn, cases=None, misfit=(6, 3, 2, 0)):
+    """``fn(input_size, filter_size, stride, pad)`` → the output length (an int).
+
+    ``cases`` (default: six sizes that fit) are ``(H, F, S, P)`` tuples; ``misfit`` is a size
+    whose filter does not fit, where ``fn`` must raise ``ValueError`` (``None``: not checked).
+    """
     name = "conv_output_size"
-    cases = [(4, 3, 1, 0), (28, 5, 1, 2), (31, 3, 2, 1), (7, 3, 2, 0), (227, 11, 4, 0), (5, 5, 1, 0)]
+    if cases is None:
+        cases = [(4, 3, 1, 0), (28, 5, 1, 2), (31, 3, 2, 1), (7, 3, 2, 0), (227, 11, 4, 0), (5, 5, 1, 0)]
     for H, F, S, P in cases:
         got = _call(name, fn, H, F, S, P)
         want = conv_output_size(H, F, S, P)
@@ -81,27 +88,37 @@ def check_conv_output_size(fn):
             raise CheckFailed(
                 f"{name}(H={H}, F={F}, S={S}, P={P}): got {got!r}, expected the integer {want} = ({H} + 2*{P} - {F}) / {S} + 1"
             )
+    if misfit is None:
+        _passed(name, len(cases))
+        return
+    H, F, S, P = misfit
     try:
-        got = fn(6, 3, 2, 0)
+        got = fn(H, F, S, P)
     except NotImplementedError as e:
         raise CheckFailed(f"{name}: your function is not written yet ({e}).") from None
     except ValueError:
         pass
     else:
         raise CheckFailed(
-            f"{name}(H=6, F=3, S=2, P=0): (6 - 3) / 2 + 1 = 2.5 is not an integer, so the filter does not "
-            f"fit; your function returned {got!r} instead of raising ValueError"
+            f"{name}(H={H}, F={F}, S={S}, P={P}): ({H} + 2*{P} - {F}) / {S} + 1 = {(H + 2 * P - F) / S + 1:g} "
+            f"is not a whole number of positions at least 1, so the filter does not fit; your function "
+            f"returned {got!r} instead of raising ValueError"
         )
     _passed(name, len(cases) + 1)
 
 
-def check_im2col(fn):
-    """``fn(x, filter_h, filter_w, stride, pad)`` → ``col`` of shape ``(N*OH*OW, C*FH*FW)``."""
+def check_im2col(fn, cases=None, seed=0, dtype=np.float64):
+    """``fn(x, filter_h, filter_w, stride, pad)`` → ``col`` of shape ``(N*OH*OW, C*FH*FW)``.
+
+    ``cases`` (default: five shapes) are ``((N, C, H, W), (FH, FW), stride, pad)`` tuples; the
+    images are drawn from ``numpy.random.default_rng(seed)`` as ``dtype``.
+    """
     name = "im2col"
-    rng = np.random.default_rng(0)
-    for shape, (FH, FW), S, P in _CONV_CASES:
-        x = rng.standard_normal(shape)
-        case = f"x {shape}, filter {FH}x{FW}, stride {S}, pad {P}"
+    rng = np.random.default_rng(seed)
+    cases = _CONV_CASES if cases is None else cases
+    for shape, (FH, FW), S, P in cases:
+        x = rng.standard_normal(shape).astype(dtype)
+        case = f"x {shape}" + ("" if dtype == np.float64 else f" {np.dtype(dtype).name}") + f", filter {FH}x{FW}, stride {S}, pad {P}"
         want = im2col(x, FH, FW, S, P)
         got = _call(name, fn, x.copy(), FH, FW, S, P)
         N, C = shape[:2]
@@ -116,30 +133,49 @@ def check_im2col(fn):
                 f"(channel {ch}, filter offset {divmod(k, FW)})"
             )
 
-        _compare(name, case, got, want, describe=describe)
-    _passed(name, len(_CONV_CASES))
+        tol = {} if dtype == np.float64 else {"rtol": 1e-4, "atol": 1e-5}
+        _compare(name, case, got, want, describe=describe, **tol)
+    _passed(name, len(cases))
 
 
-def _col2im_assign(col, input_shape, FH, FW, S, P):
-    """The classic mistake: patches overwrite each other instead of adding up."""
+def _keeps_one(got, values, targets, want):
+    """True if ``got`` looks like an assignment (=) where an addition (+=) was meant.
+
+    ``values[k]`` is added to the flat position ``targets[k]`` of the right answer (``-1``: to
+    no position, e.g. padding).  An answer that assigns keeps, at every position, one of the
+    values sent there (the last one written, in whatever order the loops run), so: at every
+    position that receives values, ``got`` equals one of them, and it is wrong somewhere.
+    """
+    got = np.asarray(got, dtype=float).ravel()
+    values, targets = np.asarray(values, dtype=float).ravel(), np.asarray(targets).ravel()
+    used = targets >= 0
+    values, targets = values[used], targets[used]
+    received = np.zeros(got.size, dtype=bool)
+    received[targets] = True
+    hit = np.zeros(got.size, dtype=bool)
+    np.logical_or.at(hit, targets, np.isclose(got[targets], values, rtol=1e-5, atol=1e-8))
+    wrong = ~np.isclose(got, np.asarray(want, dtype=float).ravel(), rtol=1e-5, atol=1e-6)
+    return bool(wrong.any() and hit[received].all())
+
+
+def _col2im_targets(input_shape, FH, FW, S, P):
+    """For each entry of ``col``, the flat index of the input pixel it belongs to (-1: padding)."""
     N, C, H, W = input_shape
-    OH, OW = conv_output_size(H, FH, S, P), conv_output_size(W, FW, S, P)
-    cols = col.reshape(N, OH, OW, C, FH, FW).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * P + S - 1, W + 2 * P + S - 1))
-    for y in range(FH):
-        for x in range(FW):
-            img[:, :, y : y + S * OH : S, x : x + S * OW : S] = cols[:, :, y, x]
-    return img[:, :, P : H + P, P : W + P]
+    index = np.arange(N * C * H * W, dtype=float).reshape(input_shape)
+    padded = np.pad(index, ((0, 0), (0, 0), (P, P), (P, P)), constant_values=-1.0)
+    return im2col(padded, FH, FW, S, 0).astype(np.int64)
 
 
-def check_col2im(fn):
+def check_col2im(fn, cases=None, seed=1):
     """``fn(col, input_shape, filter_h, filter_w, stride, pad)`` → ``dx`` of shape ``input_shape``.
 
-    col2im is the *adjoint* of im2col: where patches overlap, their entries add up.
+    col2im is the *adjoint* of im2col: where patches overlap, their entries add up.  ``cases``
+    as in :func:`check_im2col`.
     """
     name = "col2im"
-    rng = np.random.default_rng(1)
-    for shape, (FH, FW), S, P in _CONV_CASES:
+    rng = np.random.default_rng(seed)
+    cases = _CONV_CASES if cases is None else cases
+    for shape, (FH, FW), S, P in cases:
         OH, OW = conv_output_size(shape[2], FH, S, P), conv_output_size(shape[3], FW, S, P)
         col = rng.standard_normal((shape[0] * OH * OW, shape[1] * FH * FW))
         case = f"input {shape}, filter {FH}x{FW}, stride {S}, pad {P}"
@@ -147,53 +183,81 @@ def check_col2im(fn):
         got = _call(name, fn, col.copy(), shape, FH, FW, S, P)
         got_arr = np.asarray(got) if got is not None else None
         if got_arr is not None and got_arr.shape == want.shape and not np.allclose(got_arr, want):
-            if np.allclose(got_arr, _col2im_assign(col, shape, FH, FW, S, P)):
+            if _keeps_one(got_arr, col, _col2im_targets(shape, FH, FW, S, P), want):
                 raise CheckFailed(
-                    f"{name}, {case}: where patches overlap your function keeps only the last one; "
+                    f"{name}, {case}: where patches overlap your function keeps only one of them; "
                     f"col2im must ADD the overlapping entries (use += not =): it is the adjoint of "
                     f"im2col, not its inverse"
                 )
         _compare(name, case, got, want, describe=lambda i: f"image {i[0]}, channel {i[1]}, pixel {i[2:]}")
-    _passed(name, len(_CONV_CASES))
+    _passed(name, len(cases))
 
 
-def check_conv_forward(fn):
-    """``fn(x, W, b, stride, pad)`` → ``(N, FN, OH, OW)``, the convolution of NCHW ``x``."""
+def check_conv_forward(fn, cases=None, seed=2, dtype=np.float64, filters=4):
+    """``fn(x, W, b, stride, pad)`` → ``(N, FN, OH, OW)``, the convolution of NCHW ``x``.
+
+    ``cases`` as in :func:`check_im2col`; ``filters`` filters, data drawn from ``seed`` as ``dtype``.
+    """
     name = "conv_forward"
-    rng = np.random.default_rng(2)
-    for shape, (FH, FW), S, P in _CONV_CASES:
-        x = rng.standard_normal(shape)
-        W = rng.standard_normal((4, shape[1], FH, FW))
-        b = rng.standard_normal(4)
-        case = f"x {shape}, W {W.shape}, stride {S}, pad {P}"
-        want = Convolution(W, b, S, P).forward(x)
+    rng = np.random.default_rng(seed)
+    cases = _CONV_CASES if cases is None else cases
+    tol = {} if dtype == np.float64 else {"rtol": 1e-4, "atol": 1e-4}
+    for shape, (FH, FW), S, P in cases:
+        x = rng.standard_normal(shape).astype(dtype)
+        W = rng.standard_normal((filters, shape[1], FH, FW)).astype(dtype)
+        b = rng.standard_normal(filters).astype(dtype)
+        case = f"x {shape}" + ("" if dtype == np.float64 else f" {np.dtype(dtype).name}") + f", W {W.shape}, stride {S}, pad {P}"
+        x64, W64, b64 = (a.astype(np.float64) for a in (x, W, b))
+        want = Convolution(W64, b64, S, P).forward(x64)
         got = _call(name, fn, x.copy(), W.copy(), b.copy(), S, P)
-        g = np.asarray(got) if got is not None else None
-        if g is not None and g.shape == want.shape and not np.allclose(g, want):
-            if np.allclose(g - b[None, :, None, None], want - 2 * b[None, :, None, None]):
+        g = np.asarray(got, dtype=np.float64) if got is not None else None
+        if g is not None and g.shape == want.shape and not np.allclose(g, want, **tol):
+            if np.allclose(g - b64[None, :, None, None], want - 2 * b64[None, :, None, None], **tol):
                 raise CheckFailed(f"{name}, {case}: the bias b is missing (add b[f] to every output of filter f)")
-            flipped = Convolution(W[:, :, ::-1, ::-1].copy(), b, S, P).forward(x)
-            if np.allclose(g, flipped):
+            flipped = Convolution(W64[:, :, ::-1, ::-1].copy(), b64, S, P).forward(x64)
+            if np.allclose(g, flipped, **tol):
                 raise CheckFailed(
                     f"{name}, {case}: you flipped the filter (true convolution); deep-learning layers "
                     f"compute cross-correlation: multiply x[..., i + u, j + v] by W[..., u, v] without flipping"
                 )
-        _compare(name, case, got, want, describe=lambda i: f"image {i[0]}, filter {i[1]}, output pixel {i[2:]}")
-    _passed(name, len(_CONV_CASES))
+        _compare(name, case, got, want, describe=lambda i: f"image {i[0]}, filter {i[1]}, output pixel {i[2:]}", **tol)
+    _passed(name, len(cases))
 
 
-def check_maxpool_backward(fn):
-    """``fn(x, dout, pool, stride)`` → ``dx``: each window's gradient goes to its maximum only."""
+_POOL_CASES = [((1, 1, 4, 4), 2, 2), ((2, 3, 6, 6), 2, 2), ((2, 2, 7, 7), 3, 2), ((1, 2, 5, 8), 3, 1)]
+
+
+def _pool_targets(x, pool, S):
+    """For each output of max pooling, the flat index of the input position it came from."""
+    N, C, H, W = x.shape
+    OH, OW = (H - pool) // S + 1, (W - pool) // S + 1
+    index = np.arange(x.size).reshape(x.shape)
+    targets = np.empty((N, C, OH, OW), dtype=np.int64)
+    for i in range(OH):
+        for j in range(OW):
+            window = x[:, :, i * S : i * S + pool, j * S : j * S + pool].reshape(N, C, -1)
+            where = index[:, :, i * S : i * S + pool, j * S : j * S + pool].reshape(N, C, -1)
+            targets[:, :, i, j] = np.take_along_axis(where, window.argmax(axis=2)[..., None], axis=2)[..., 0]
+    return targets
+
+
+def check_maxpool_backward(fn, cases=None, seed=3):
+    """``fn(x, dout, pool, stride)`` → ``dx``: each window's gradient goes to its maximum only.
+
+    ``cases`` (default: two without overlap, two with overlapping windows) are
+    ``((N, C, H, W), pool, stride)`` tuples.
+    """
     name = "maxpool_backward"
-    rng = np.random.default_rng(3)
-    cases = [((1, 1, 4, 4), 2, 2), ((2, 3, 6, 6), 2, 2), ((2, 2, 7, 7), 3, 2), ((1, 2, 5, 8), 3, 1)]
+    rng = np.random.default_rng(seed)
+    cases = _POOL_CASES if cases is None else cases
     for shape, pool, S in cases:
         x = rng.standard_normal(shape)
         layer = MaxPooling(pool, S)
         out = layer.forward(x)
         dout = rng.standard_normal(out.shape)
         want = layer.backward(dout)
-        case = f"x {shape}, pool {pool}, stride {S}"
+        overlap = " (overlapping windows)" if pool > S else ""
+        case = f"x {shape}, pool {pool}, stride {S}{overlap}"
         got = _call(name, fn, x.copy(), dout.copy(), pool, S)
         g = np.asarray(got) if got is not None else None
         if g is not None and g.shape == want.shape and not np.allclose(g, want):
@@ -203,24 +267,37 @@ def check_maxpool_backward(fn):
                     f"maximum of each window ({np.count_nonzero(want)} positions) took part in the output: "
                     f"send each window's gradient to its argmax only"
                 )
+            if pool > S and _keeps_one(g, dout, _pool_targets(x, pool, S), want):
+                raise CheckFailed(
+                    f"{name}, {case}: where one input is the maximum of several overlapping windows, your "
+                    f"function keeps the gradient of only one of them; ADD them (use += not =)"
+                )
         _compare(name, case, got, want, describe=lambda i: f"image {i[0]}, channel {i[1]}, pixel {i[2:]}")
     _passed(name, len(cases))
 
 
-def check_softmax_cross_entropy_grad(fn):
-    """``fn(logits, labels)`` → d(mean cross-entropy)/d(logits), labels are integers."""
+def check_softmax_cross_entropy_grad(fn, cases=None, seed=4, scale=3.0):
+    """``fn(logits, labels)`` → d(mean cross-entropy)/d(logits), labels are integers.
+
+    ``cases`` (default: four) are ``(N, K)`` pairs; logits are normal with standard deviation ``scale``.
+    """
     name = "softmax_cross_entropy_grad"
-    rng = np.random.default_rng(4)
-    cases = [(1, 3), (4, 10), (16, 10), (5, 2)]
+    rng = np.random.default_rng(seed)
+    cases = [(1, 3), (4, 10), (16, 10), (5, 2)] if cases is None else cases
     for N, K in cases:
-        logits = rng.standard_normal((N, K)) * 3
+        logits = rng.standard_normal((N, K)) * scale
         labels = rng.integers(0, K, N)
         layer = SoftmaxCrossEntropy()
         layer.forward(logits, labels)
         want = layer.backward()
-        case = f"{N} samples, {K} classes"
+        case = f"{N} samples, {K} classes" + (f", logits up to {np.abs(logits).max():.0f}" if scale > 100 else "")
         got = _call(name, fn, logits.copy(), labels.copy())
         g = np.asarray(got) if got is not None else None
+        if g is not None and g.shape == want.shape and not np.all(np.isfinite(g)):
+            raise CheckFailed(
+                f"{name}, {case}: your gradient has inf or nan: np.exp overflows; subtract each row's "
+                f"maximum from the logits before np.exp (the softmax does not change)"
+            )
         if g is not None and g.shape == want.shape and not np.allclose(g, want) and N > 1:
             if np.allclose(g, want * N):
                 raise CheckFailed(
@@ -233,17 +310,18 @@ def check_softmax_cross_entropy_grad(fn):
     _passed(name, len(cases))
 
 
-def check_adam_step(fn):
+def check_adam_step(fn, steps=4, seed=5, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-7, shape=(6,)):
     """``fn(param, grad, m, v, t, lr, beta1, beta2, eps)`` → ``(new_param, new_m, new_v)``;
-    ``t`` counts steps from 1, with Keras's bias correction."""
+    ``t`` counts steps from 1, with Keras's bias correction.  Runs ``steps`` steps on a parameter
+    of ``shape`` with the given hyperparameters."""
     name = "adam_step"
-    rng = np.random.default_rng(5)
-    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
-    p = rng.standard_normal(6)
-    m = np.zeros(6)
-    v = np.zeros(6)
-    for t in range(1, 5):
-        g = rng.standard_normal(6)
+    rng = np.random.default_rng(seed)
+    lr, b1, b2 = lr, beta1, beta2
+    p = rng.standard_normal(shape)
+    m = np.zeros(shape)
+    v = np.zeros(shape)
+    for t in range(1, steps + 1):
+        g = rng.standard_normal(shape)
         m_want = b1 * m + (1 - b1) * g
         v_want = b2 * v + (1 - b2) * g * g
         alpha = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
@@ -251,7 +329,7 @@ def check_adam_step(fn):
         got = _call(name, fn, p.copy(), g.copy(), m.copy(), v.copy(), t, lr, b1, b2, eps)
         if not isinstance(got, tuple) or len(got) != 3:
             raise CheckFailed(f"{name}: return the tuple (new_param, new_m, new_v); got {type(got).__name__}")
-        case = f"step t={t}"
+        case = f"step t={t}" + ("" if (lr, b1, b2, eps) == (0.01, 0.9, 0.999, 1e-7) else f", lr={lr}, beta1={b1}, beta2={b2}, eps={eps}")
         _compare(name + " (m)", case, got[1], m_want)
         _compare(name + " (v)", case, got[2], v_want)
         no_correction = p - lr * m_want / (np.sqrt(v_want) + eps)
@@ -262,24 +340,26 @@ def check_adam_step(fn):
             )
         _compare(name + " (param)", case, got[0], p_want)
         p, m, v = p_want, m_want, v_want
-    _passed(name, 4)
+    _passed(name, steps)
 
 
 # --- Chapter "Inside a convolution layer" and "Batch normalisation and dropout" ---------------
 
 
-def check_conv_input_grad(fn):
+def check_conv_input_grad(fn, cases=None, seed=6):
     """``fn(dout, W, pad)`` → d loss / d x of a stride-1 convolution with weights ``W`` and
-    integer padding ``pad``, given the output gradient ``dout``."""
+    integer padding ``pad``, given the output gradient ``dout``.  ``cases`` (default: five) are
+    ``((N, C, H, W), (FN, F), pad)`` tuples (F x F filters)."""
     name = "conv_input_grad"
-    rng = np.random.default_rng(6)
-    cases = [  # (N, C, H, W), (FN, FH), pad
-        ((1, 1, 4, 4), (1, 3), 0),
-        ((2, 3, 7, 7), (4, 3), 0),
-        ((2, 3, 7, 7), (4, 3), 1),
-        ((1, 2, 6, 5), (3, 5), 2),
-        ((3, 4, 5, 5), (2, 1), 0),
-    ]
+    rng = np.random.default_rng(seed)
+    if cases is None:
+        cases = [  # (N, C, H, W), (FN, FH), pad
+            ((1, 1, 4, 4), (1, 3), 0),
+            ((2, 3, 7, 7), (4, 3), 0),
+            ((2, 3, 7, 7), (4, 3), 1),
+            ((1, 2, 6, 5), (3, 5), 2),
+            ((3, 4, 5, 5), (2, 1), 0),
+        ]
     for shape, (FN, F), pad in cases:
         x = rng.standard_normal(shape)
         W = rng.standard_normal((FN, shape[1], F, F))
@@ -302,24 +382,26 @@ def check_conv_input_grad(fn):
     _passed(name, len(cases))
 
 
-def check_batchnorm_backward(fn):
+def check_batchnorm_backward(fn, cases=None, seed=7, eps=1e-3, scales=None):
     """``fn(dout, x, gamma, eps)`` → ``(dx, dgamma, dbeta)`` of batch normalisation in training
-    mode for ``x`` of shape ``(N, D)`` (the batch's own mean and variance)."""
+    mode for ``x`` of shape ``(N, D)`` (the batch's own mean and variance).  ``cases`` (default:
+    four) are ``(N, D)`` pairs; ``scales`` (D numbers) multiplies the features."""
     from . import reference
 
     name = "batchnorm_backward"
-    rng = np.random.default_rng(7)
-    cases = [(4, 1), (8, 3), (16, 5), (2, 4)]
+    rng = np.random.default_rng(seed)
+    cases = [(4, 1), (8, 3), (16, 5), (2, 4)] if cases is None else cases
     for N, D in cases:
         x = rng.standard_normal((N, D)) * rng.uniform(0.5, 3, D) + rng.normal(0, 2, D)
+        if scales is not None:
+            x = x * np.asarray(scales, dtype=float)[:D]
         gamma = rng.uniform(0.5, 2, D)
         dout = rng.standard_normal((N, D))
-        eps = 1e-3
         layer = reference.BatchNormalization(D, epsilon=eps, dtype=np.float64)
         layer.params["gamma"][...] = gamma
         layer.forward(x, train=True)
         want_dx = layer.backward(dout)
-        case = f"x of shape ({N}, {D})"
+        case = f"x of shape ({N}, {D})" + ("" if eps == 1e-3 else f", eps={eps:g}") + ("" if scales is None else ", features on different scales")
         got = _call(name, fn, dout.copy(), x.copy(), gamma.copy(), eps)
         if not isinstance(got, tuple) or len(got) != 3:
             raise CheckFailed(f"{name}: return the tuple (dx, dgamma, dbeta); got {type(got).__name__}")

@@ -6,7 +6,7 @@ import pytest
 import cnnlib
 from cnnlib import checks
 from cnnlib.checks import CheckFailed
-from cnnlib.im2col import col2im, conv_output_size, im2col
+from cnnlib.reference import col2im, conv_output_size, im2col
 
 
 def stub(*args, **kwargs):
@@ -47,6 +47,44 @@ def im2col_wrong_order(x, FH, FW, stride, pad):
     return col.reshape(len(col), C, FH * FW).transpose(0, 2, 1).reshape(len(col), -1)
 
 
+def col2im_assign_by_offset(col, input_shape, FH, FW, S, P):
+    """Deep Learning from Scratch's loop over filter offsets, with = instead of +=."""
+    N, C, H, W = input_shape
+    OH, OW = conv_output_size(H, FH, S, P), conv_output_size(W, FW, S, P)
+    cols = col.reshape(N, OH, OW, C, FH, FW).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * P + S - 1, W + 2 * P + S - 1))
+    for y in range(FH):
+        for x in range(FW):
+            img[:, :, y : y + S * OH : S, x : x + S * OW : S] = cols[:, :, y, x]
+    return img[:, :, P : H + P, P : W + P]
+
+
+def col2im_assign_by_pixel(col, input_shape, FH, FW, S, P):
+    """The loop over output pixels (the chapter's own order), with = instead of +=, backwards."""
+    N, C, H, W = input_shape
+    OH, OW = conv_output_size(H, FH, S, P), conv_output_size(W, FW, S, P)
+    patches = col.reshape(N, OH, OW, C, FH, FW)
+    xp = np.zeros((N, C, H + 2 * P, W + 2 * P))
+    for i in reversed(range(OH)):
+        for j in range(OW):
+            xp[:, :, i * S : i * S + FH, j * S : j * S + FW] = patches[:, i, j]
+    return xp[:, :, P : P + H, P : P + W]
+
+
+def maxpool_backward_assign(x, dout, pool, stride):
+    """Each window's gradient to its argmax, but with = where windows overlap."""
+    dx = np.zeros_like(x)
+    N, C, OH, OW = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    w = x[n, c, i * stride : i * stride + pool, j * stride : j * stride + pool]
+                    u, v = np.unravel_index(np.argmax(w), w.shape)
+                    dx[n, c, i * stride + u, j * stride + v] = dout[n, c, i, j]
+    return dx
+
+
 def conv_forward_no_bias(x, W, b, stride, pad):
     return conv_forward_ref(x, W, np.zeros_like(b), stride, pad)
 
@@ -76,7 +114,9 @@ CASES = [
     # check, correct answer, plausible mistake, words the failure must contain
     (checks.check_conv_output_size, conv_output_size, conv_output_size_float, "integer"),
     (checks.check_im2col, lambda *a: im2col(*a), im2col_wrong_order, "column"),
-    (checks.check_col2im, lambda *a: col2im(*a), checks._col2im_assign, "ADD the overlapping"),
+    (checks.check_col2im, lambda *a: col2im(*a), col2im_assign_by_offset, "ADD the overlapping"),
+    (checks.check_col2im, lambda *a: col2im(*a), col2im_assign_by_pixel, "ADD the overlapping"),
+    (checks.check_maxpool_backward, maxpool_backward_ref, maxpool_backward_assign, "ADD them"),
     (checks.check_conv_forward, conv_forward_ref, conv_forward_no_bias, "bias"),
     (checks.check_conv_forward, conv_forward_ref, conv_forward_flipped, "flipped"),
     (checks.check_maxpool_backward, maxpool_backward_ref, maxpool_backward_everywhere, "argmax"),
