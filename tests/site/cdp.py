@@ -1,0 +1,173 @@
+"""A small driver for headless Chromium over the DevTools protocol (no extra package).
+
+Debian's ``chromium`` is started with ``--remote-debugging-port=0``; the page's
+DevTools WebSocket is spoken with tornado's WebSocket client (tornado is pinned in
+requirements.txt: Jupyter's server needs it).  Enough for the widget and
+accessibility tests: open a URL, evaluate JavaScript, click, press keys,
+emulate ``prefers-reduced-motion`` and take screenshots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import re
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from tornado.websocket import websocket_connect
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    # only the local server can be reached: anything from a CDN would break
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--remote-debugging-port=0",
+    "--window-size=1200,1000",
+]
+
+
+class JSError(AssertionError):
+    pass
+
+
+class Browser:
+    """One headless Chromium with one page; use as a context manager."""
+
+    def __init__(self, chromium: str, timeout: float = 60):
+        self.chromium, self.timeout = chromium, timeout
+        self.ids = itertools.count(1)
+
+    def __enter__(self):
+        self.profile = tempfile.TemporaryDirectory(prefix="chromium-cdp-")
+        self.proc = subprocess.Popen(
+            [self.chromium, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        port = None
+        deadline = time.time() + self.timeout
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            m = re.search(r"DevTools listening on ws://127\.0\.0\.1:(\d+)/", line)
+            if m:
+                port = int(m.group(1))
+                break
+            if not line and self.proc.poll() is not None:
+                break
+        if port is None:
+            self.close()
+            raise RuntimeError("chromium did not print its DevTools address")
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+        page = next(t for t in targets if t["type"] == "page")
+        self.loop = asyncio.new_event_loop()
+
+        async def connect():  # tornado's client must be created inside the running loop
+            return await websocket_connect(page["webSocketDebuggerUrl"], max_message_size=64 << 20)
+
+        self.ws = self.loop.run_until_complete(connect())
+        self.events = []
+        self.send("Page.enable")
+        self.send("Runtime.enable")
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            if getattr(self, "ws", None) is not None:
+                self.ws.close()
+        finally:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc.stderr.close()
+            if getattr(self, "loop", None) is not None:
+                self.loop.close()
+            self.profile.cleanup()
+
+    # ------------------------------------------------------------ protocol
+    async def _call(self, method, params):
+        mid = next(self.ids)
+        await self.ws.write_message(json.dumps({"id": mid, "method": method, "params": params}))
+        while True:
+            msg = await asyncio.wait_for(self.ws.read_message(), self.timeout)
+            if msg is None:
+                raise RuntimeError("the DevTools connection closed")
+            data = json.loads(msg)
+            if data.get("id") == mid:
+                if "error" in data:
+                    raise RuntimeError(f"{method}: {data['error']}")
+                return data.get("result", {})
+            if "method" in data:
+                self.events.append(data)
+
+    async def _wait_event(self, name):
+        while True:
+            for k, e in enumerate(self.events):
+                if e["method"] == name:
+                    del self.events[k]
+                    return e
+            msg = await asyncio.wait_for(self.ws.read_message(), self.timeout)
+            if msg is None:
+                raise RuntimeError("the DevTools connection closed")
+            data = json.loads(msg)
+            if "method" in data:
+                self.events.append(data)
+
+    def send(self, method, **params):
+        return self.loop.run_until_complete(self._call(method, params))
+
+    # ------------------------------------------------------------ page
+    def open(self, url):
+        self.events.clear()
+        self.send("Page.navigate", url=url)
+        self.loop.run_until_complete(self._wait_event("Page.loadEventFired"))
+        self.events.clear()
+
+    def js(self, expression):
+        """Evaluate ``expression`` in the page; returns its value (JSON-able) or raises JSError."""
+        res = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in res:
+            d = res["exceptionDetails"]
+            raise JSError(f"{d.get('text')}: {d.get('exception', {}).get('description', '')}")
+        return res["result"].get("value")
+
+    def key(self, key, code, keycode):
+        """Press and release one key in the focused element (``key('Enter', 'Enter', 13)``)."""
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", type=kind, key=key, code=code,
+                      windowsVirtualKeyCode=keycode, nativeVirtualKeyCode=keycode,
+                      text="\r" if (key == "Enter" and kind == "keyDown") else "")
+
+    def reduced_motion(self, on=True):
+        self.send("Emulation.setEmulatedMedia",
+                  features=[{"name": "prefers-reduced-motion", "value": "reduce" if on else "no-preference"}])
+
+    def screenshot(self, path: Path, selector: str | None = None):
+        params = {"format": "png"}
+        if selector:
+            box = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView();"
+                          f" const r = e.getBoundingClientRect(); return [r.x + scrollX, r.y + scrollY, r.width, r.height]; }})()")
+            params["clip"] = {"x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1}
+            params["captureBeyondViewport"] = True
+        data = self.send("Page.captureScreenshot", **params)["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path
