@@ -23,6 +23,9 @@ echo "== installing requirements.txt, cnnlib and cnnbook"
 echo "== MathJax (served from _static/mathjax, no CDN)"
 bash scripts/fetch_mathjax.sh
 
+echo "== axe-core (the accessibility audit of tests/site, exact version, no CDN)"
+bash scripts/fetch_axe.sh
+
 if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing Debian's chromium (site test, PDF) and poppler-utils (PDF test)"
