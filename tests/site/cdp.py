@@ -139,7 +139,7 @@ class Browser:
         self.events.clear()
         self.send("Page.navigate", url=url)
         self.loop.run_until_complete(self._wait_event("Page.loadEventFired"))
-        self.events.clear()
+        self.load_events, self.events = self.events, []  # what happened while loading (script errors, ...)
 
     def js(self, expression):
         """Evaluate ``expression`` in the page; returns its value (JSON-able) or raises JSError."""
@@ -160,10 +160,11 @@ class Browser:
         self.send("Emulation.setEmulatedMedia",
                   features=[{"name": "prefers-reduced-motion", "value": "reduce" if on else "no-preference"}])
 
-    def screenshot(self, path: Path, selector: str | None = None):
+    def screenshot(self, path: Path, element: str | None = None):
+        """A PNG of the page, or of ``element`` (a JavaScript expression giving one element)."""
         params = {"format": "png"}
-        if selector:
-            box = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView();"
+        if element:
+            box = self.js(f"(() => {{ const e = {element}; e.scrollIntoView();"
                           f" const r = e.getBoundingClientRect(); return [r.x + scrollX, r.y + scrollY, r.width, r.height]; }})()")
             params["clip"] = {"x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1}
             params["captureBeyondViewport"] = True

@@ -350,5 +350,5 @@ def test_screenshots_of_every_widget_in_both_languages(browser, tmp_path):
         for k, name in enumerate(names):
             for _ in range(3):
                 click(browser, k, "cnnw-step")
-            shot = browser.screenshot(SCREENSHOTS / f"widget-{name}-{lang}.png", f".cnnw:nth-of-type({k + 1})")
+            shot = browser.screenshot(SCREENSHOTS / f"widget-{name}-{lang}.png", f"document.querySelectorAll('.cnnw')[{k}]")
             assert shot.stat().st_size > 5000
