@@ -32,6 +32,11 @@ every token and the presence of a space between two tokens does
 (``batch_size =16`` is not ``batch_size = 16``).  A blank line matches only a
 blank (or whitespace-only) line.
 
+A block that quotes less than the whole cell (code or output) says so: its
+caption contains the word "excerpt" (for example "The original notebook,
+In [94] (excerpt)"); without that word the body must be the whole code, or the
+whole output, of the cell.
+
 Omission: a line that is ``...`` and nothing else (after stripping) separates
 two excerpts of the same cell.  Each run must match, in order, and at least
 one line of the cell must lie between two runs (``...`` claims an omission).
@@ -70,6 +75,7 @@ IN_NUMBER = re.compile(r"\bIn\s*\[\s*(\d+)\s*\]")
 WORD_ORIGINAL = re.compile(r"\boriginal\b", re.IGNORECASE)
 WORD_OUTPUT = re.compile(r"\boutputs?\b", re.IGNORECASE)
 WORD_MARKDOWN = re.compile(r"\bmarkdown\b", re.IGNORECASE)
+WORD_EXCERPT = re.compile(r"\bexcerpt\b", re.IGNORECASE)
 CODE_DIRECTIVES = ("code-block", "code", "sourcecode")
 OMISSION = "..."
 
@@ -83,6 +89,16 @@ def seed_dir():
 
 def seed_file():
     return seed_dir() / SEED_NAME
+
+
+def _trimmed(lines):
+    """Normalized lines without leading and trailing blank ones: what a whole cell's quote must equal."""
+    out = [normalize(l) for l in lines]
+    while out and not out[0]:
+        out.pop(0)
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def normalize(line):
@@ -386,7 +402,12 @@ def check_block(block, seed):
             continue
         try:
             find_runs(block.body, lines)
-            return f"In [{n}] {part}, seed line {cell.line}"
         except QuoteError as e:
             errors.append(f"against In [{n}] {part} (seed line {cell.line}): {e}")
+            continue
+        if not WORD_EXCERPT.search(cap) and _trimmed(block.body) != _trimmed(lines):
+            errors.append(f"against In [{n}] {part} (seed line {cell.line}): the block is only part of it; "
+                          f"say '(excerpt)' in the caption, or quote the whole {part}")
+            continue
+        return f"In [{n}] {part}, seed line {cell.line}"
     raise QuoteError(f"{block.id}: not an exact excerpt\n" + "\n".join(errors))

@@ -95,18 +95,18 @@ def test_seed_split_into_code_output_and_markdown(seed):
 
 def test_real_seed_quote_and_mistakes(seed):
     """The checker on the real seed: In [2]'s real line passes, the book's old invented one fails."""
-    real = q.Block("t", "The original notebook, In [2]", ["self.conv1 = L.Convolution2D(None, 6, 5, stride=1)"], {})
+    real = q.Block("t", "The original notebook, In [2] (excerpt)", ["self.conv1 = L.Convolution2D(None, 6, 5, stride=1)"], {})
     q.check_block(real, seed)
-    invented = q.Block("t", "The original notebook, In [2]", ["self.conv1 = L.Convolution2D(1, 6, 5)"], {})
+    invented = q.Block("t", "The original notebook, In [2] (excerpt)", ["self.conv1 = L.Convolution2D(1, 6, 5)"], {})
     with pytest.raises(q.QuoteError):
         q.check_block(invented, seed)
-    out = q.Block("t", "The original notebook, In [95], output",
+    out = q.Block("t", "The original notebook, In [95], output (excerpt)",
                   ["| epoch 11 | iter 375 / 375 | loss 2.2983 | train_acc 0.2090 | test_acc 0.2110"], {})
     q.check_block(out, seed)
     md = q.Block("t", "The original notebook, markdown", ["# mnistをAlexNet (keras)で学習"], {})
     q.check_block(md, seed)
     # In [1] occurs twice: the Keras CIFAR-10 one matches too
-    q.check_block(q.Block("t", "original, In [1]", ["(x_train, t_train), (x_test, t_test) =cifar10.load_data()"], {}), seed)
+    q.check_block(q.Block("t", "original, In [1] (excerpt)", ["(x_train, t_train), (x_test, t_test) =cifar10.load_data()"], {}), seed)
 
 
 # ---------------------------------------------------- the checker, made-up seed
@@ -160,12 +160,12 @@ def test_toy_seed_parses(toy):
 
 
 PASSING = [
-    ("original, In [1]", "x = np.zeros(3)\nfor i in range(3):\n    x[i] = i"),
+    ("original, In [1] (excerpt)", "x = np.zeros(3)\nfor i in range(3):\n    x[i] = i"),
     # indentation and runs of spaces do not matter; trailing spaces neither
-    ("The original notebook, In [1]", "  x  =  np.zeros(3)   \nfor i in range(3):\nx[i] = i"),
+    ("The original notebook, In [1] (excerpt)", "  x  =  np.zeros(3)   \nfor i in range(3):\nx[i] = i"),
     # omission between two excerpts of the same cell
-    ("The ORIGINAL notebook, In [1]", "import numpy as np\n...\nprint(x)"),
-    ("original, In [1]", "import numpy as np\n    ...\nfor i in range(3):\n...\nprint(x)"),
+    ("The ORIGINAL notebook, In [1] (EXCERPT)", "import numpy as np\n...\nprint(x)"),
+    ("original, In [1], excerpt", "import numpy as np\n    ...\nfor i in range(3):\n...\nprint(x)"),
     ("The original notebook, In [1], output", "[0. 1. 2.]"),
     ("The original notebook, In [7], output", "(3,)"),
     # In [1] occurs twice: the second cell matches
@@ -201,6 +201,8 @@ FAILING = [
     ("markdown across sections", "original, markdown", "Some prose.\n...\n## A heading"),
     ("markdown changed", "original, markdown", "## A Heading"),
     ("no output in that cell", "original, In [1], output", "import keras"),
+    # a part of a cell must say "excerpt" in its caption (the book once captioned part of In [94] as the cell)
+    ("part of a cell without 'excerpt'", "original, In [1]", "x = np.zeros(3)\nfor i in range(3):\n    x[i] = i"),
 ]
 
 
@@ -215,7 +217,7 @@ MARKDOWN = """\
 Text before.
 
 ```{code-block} python
-:caption: The original notebook, In [1]
+:caption: The original notebook, In [1] (excerpt)
 :emphasize-lines: 2
 
 x = np.zeros(3)
@@ -229,7 +231,7 @@ for i in range(3):
 
 ````{code-block} python
 ---
-caption: The original notebook, In [1]
+caption: The original notebook, In [1] (excerpt)
 ---
 print(x)
 ````
@@ -262,9 +264,9 @@ x = 1
 def test_finds_every_form_of_block():
     blocks = q.find_blocks(MARKDOWN, "toy.md")
     assert [b.caption for b in blocks] == [
-        "The original notebook, In [1]",
+        "The original notebook, In [1] (excerpt)",
         "The original notebook, In [7], output",
-        "The original notebook, In [1]",
+        "The original notebook, In [1] (excerpt)",
         "original, In [7]",
         "Our own version",
     ]
@@ -288,9 +290,9 @@ def test_notebook_blocks_get_their_own_ids(tmp_path, toy):
     path.write_text(json.dumps(nb))
     blocks = q.quote_blocks([path])
     assert [b.id for b in blocks] == [
-        "toy.ipynb, cell 1: The original notebook, In [1]",
+        "toy.ipynb, cell 1: The original notebook, In [1] (excerpt)",
         "toy.ipynb, cell 1: The original notebook, In [7], output",
-        "toy.ipynb, cell 1: The original notebook, In [1]",
+        "toy.ipynb, cell 1: The original notebook, In [1] (excerpt)",
         "toy.ipynb, cell 1: original, In [7]",
     ]
     for b in blocks:
