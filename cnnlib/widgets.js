@@ -45,7 +45,13 @@
       explorerName: "Convolution explorer", dotName: "Sliding window and dot products",
       poolName: "Max pooling, forward and backward", im2colName: "im2col and col2im",
       svgInput: function (h, w) { return "Padded input grid, " + h + " by " + w + " cells"; },
-      svgOutput: function (h, w) { return "Output grid, " + h + " by " + w + " cells"; }
+      svgOutput: function (h, w) { return "Output grid, " + h + " by " + w + " cells"; },
+      volumeName: "A layer on a volume: every channel, two filters",
+      channel: function (c) { return "input channel " + c; },
+      filterSlice: function (f, c) { return "filter " + f + ", channel " + c; },
+      bias: function (f, b) { return "bias b" + f + " = " + b; },
+      outMap: function (f) { return "output map " + f; },
+      volumeSum: function (f, i, j) { return "out[" + f + ", " + i + ", " + j + "] = "; }
     },
     ja: {
       height: "入力の高さ H", width: "入力の幅 W", kernel: "カーネルサイズ K", stride: "ストライド S",
@@ -74,7 +80,13 @@
       explorerName: "畳み込みエクスプローラー", dotName: "スライドするウィンドウと内積",
       poolName: "最大値プーリングの順伝播と逆伝播", im2colName: "im2col と col2im",
       svgInput: function (h, w) { return "パディング後の入力グリッド（" + h + " × " + w + " セル）"; },
-      svgOutput: function (h, w) { return "出力グリッド（" + h + " × " + w + " セル）"; }
+      svgOutput: function (h, w) { return "出力グリッド（" + h + " × " + w + " セル）"; },
+      volumeName: "ブロックに働く層：全チャンネルと 2 つのフィルター",
+      channel: function (c) { return "入力チャンネル " + c; },
+      filterSlice: function (f, c) { return "フィルター " + f + "、チャンネル " + c; },
+      bias: function (f, b) { return "バイアス b" + f + " = " + b; },
+      outMap: function (f) { return "出力マップ " + f; },
+      volumeSum: function (f, i, j) { return "out[" + f + ", " + i + ", " + j + "] = "; }
     }
   };
   function lang(root) {
@@ -545,8 +557,107 @@
     w.draw();
   }
 
+
+  // ------------------------------------------------- a layer on a volume (CS231n's demo)
+  // x: (C, H, W), w: (FN, C, K, K), b: (FN,).  Frames: filter f, then output row i, column j;
+  // each shows the C channel sums under the window, the bias and the output value.
+  function volume(root, cfg, t) {
+    var id = "cnnw" + (++uid), x = cfg.x, wt = cfg.w, bias = cfg.b;
+    var C = x.length, H = x[0].length, W = x[0][0].length, FN = wt.length, K = wt[0][0].length;
+    var st = { S: cfg.S, P: cfg.P };
+    var w = { frame: 0 };
+    var sIn = numberInput(st.S, 1, 3);
+    var pIn = select([["valid", "'valid'"], ["same", t.sameKeras], [0, "0"], [1, "1"], [2, "2"]], st.P);
+    [sIn, pIn].forEach(function (el) { el.addEventListener("change", update); });
+    var status = h("p", { "class": "cnnw-status", role: "status", "aria-live": "polite" });
+    var formula = h("p", { "class": "cnnw-formula" });
+    var dot = h("p", { "class": "cnnw-dot" });
+    var pics = h("div", { "class": "cnnw-pics" });
+    root.appendChild(h("p", { "class": "cnnw-title" }, [t.volumeName]));
+    root.appendChild(h("div", { "class": "cnnw-controls" }, [control(id + "-S", t.stride, sIn), control(id + "-P", t.padding, pIn)]));
+    root.appendChild(player(w, t, root));
+    root.appendChild(status);
+    root.appendChild(formula);
+    root.appendChild(pics);
+    root.appendChild(dot);
+    var g;
+    function read() {
+      st.S = clamp(sIn.value, 1, 3, st.S); st.P = parsePad(pIn.value);
+      g = { r: axis(H, K, st.S, st.P), c: axis(W, K, st.S, st.P) };
+    }
+    function update() { if (w.stop) w.stop(); read(); w.frame = 0; w.draw(); }
+    var err = function () { return g.r.error || g.c.error; };
+    w.frames = function () { return err() ? 1 : FN * g.r.out * g.c.out; };
+    function val(c, R, Cc) {
+      var r = R - g.r.before, q = Cc - g.c.before;
+      return (r < 0 || q < 0 || r >= H || q >= W) ? 0 : x[c][r][q];
+    }
+    function at(f, i, j) {  // -> {parts: [sum of channel c], value}
+      var parts = [], total = bias[f];
+      for (var c = 0; c < C; c++) {
+        var sum = 0;
+        for (var u = 0; u < K; u++) for (var v = 0; v < K; v++) sum += val(c, i * st.S + u, j * st.S + v) * wt[f][c][u][v];
+        parts.push(sum); total += sum;
+      }
+      return { parts: parts, value: total };
+    }
+    w.draw = function () {
+      var e = err(), OH = g.r.out, OW = g.c.out, per = OH * OW;
+      var f = e ? -1 : Math.floor(w.frame / per), i = e ? -1 : Math.floor((w.frame % per) / OW), j = e ? -1 : w.frame % OW;
+      var rows = H + g.r.before + g.r.after, cols = W + g.c.before + g.c.after;
+      pics.textContent = "";
+      var col1 = h("div", { "class": "cnnw-stack" }), col2 = h("div", { "class": "cnnw-stack" }), col3 = h("div", { "class": "cnnw-stack" });
+      for (var c = 0; c < C; c++) {
+        var svg = grid(rows, cols, function (R, Q) {
+          var pad = R < g.r.before || Q < g.c.before || R >= g.r.before + H || Q >= g.c.before + W;
+          var inWin = !e && R >= i * st.S && R < i * st.S + K && Q >= j * st.S && Q < j * st.S + K;
+          return { cls: (pad ? "cnnw-pad" : "cnnw-in") + (inWin ? " cnnw-here" : ""), text: String(val(c, R, Q)) };
+        }, t.channel(c) + ": " + t.svgInput(rows, cols), 24);
+        if (!e) windowBox(svg, i * st.S, j * st.S, K, K, "cnnw-window", 24);
+        col1.appendChild(h("figure", {}, [svg, h("figcaption", {}, [t.channel(c)])]));
+      }
+      var ff = Math.max(f, 0);
+      for (c = 0; c < C; c++) {
+        col2.appendChild(h("figure", {}, [grid(K, K, function (u, v) { return { cls: "cnnw-w", text: String(wt[ff][c][u][v]) }; },
+          t.filterSlice(ff, c), 24), h("figcaption", {}, [t.filterSlice(ff, c)])]));
+      }
+      col2.appendChild(h("p", {}, [t.bias(ff, bias[ff])]));
+      var outs = [];
+      for (var q = 0; q < FN; q++) {
+        outs.push([]);
+        for (var r = 0; r < OH; r++) { outs[q].push([]); for (var s2 = 0; s2 < OW; s2++) outs[q][r].push(at(q, r, s2).value); }
+      }
+      var doneUpTo = e ? -1 : w.frame;
+      for (q = 0; q < FN; q++) {
+        col3.appendChild(h("figure", {}, [grid(OH, OW, function (r, s3) {
+          var k = q * per + r * OW + s3;
+          return { cls: "cnnw-out" + (k === w.frame && !e ? " cnnw-here" : ""), text: k <= doneUpTo ? fmt(outs[q][r][s3]) : "" };
+        }, t.outMap(q) + ": " + t.svgOutput(OH, OW), 24), h("figcaption", {}, [t.outMap(q)])]));
+      }
+      pics.appendChild(col1); pics.appendChild(col2); pics.appendChild(col3);
+      formula.textContent = t.formula + ": O = (" + H + " + " + (g.r.before + g.r.after) + " − " + K + ") / " + st.S + " + 1 = " + (e ? "—" : OH);
+      dot.textContent = "";
+      if (e) {
+        status.textContent = g.r.error === "larger" || g.c.error === "larger" ? t.noWindows : t.errDivide((g.r.error ? g.r : g.c).travel, st.S);
+        root.setAttribute("data-out", "error");
+      } else {
+        var a = at(f, i, j);
+        status.textContent = t.position(i, j, OH, OW) + ", " + t.outMap(f);
+        dot.textContent = t.volumeSum(f, i, j) + a.parts.map(fmt).join(" + ") + " + " + bias[f] + " = " + fmt(a.value);
+        root.setAttribute("data-out", FN + "x" + OH + "x" + OW);
+        root.setAttribute("data-parts", JSON.stringify(a.parts));
+        root.setAttribute("data-value", String(a.value));
+        root.setAttribute("data-position", JSON.stringify([f, i, j]));
+      }
+      root.setAttribute("data-frame", String(w.frame));
+      root.setAttribute("data-frames", String(w.frames()));
+    };
+    read();
+    w.draw();
+  }
+
   // ------------------------------------------------------------------ mount
-  var KINDS = { explorer: explorer, dot: explorer, pooling: pooling, im2col: im2col };
+  var KINDS = { explorer: explorer, dot: explorer, pooling: pooling, im2col: im2col, volume: volume };
   function mount(root) {
     if (root.getAttribute("data-mounted")) return;
     var data = root.querySelector("script[type='application/json']");

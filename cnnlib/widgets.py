@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Widget", "conv_explorer", "sliding_dot", "max_pooling", "im2col_steps"]
+__all__ = ["Widget", "conv_explorer", "sliding_dot", "max_pooling", "im2col_steps", "conv_volume"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -170,3 +170,21 @@ def im2col_steps(x, kernel=2, stride=1, padding=0):
     summary = (f"im2col: x {x.shape[0]} x {x.shape[1]}, kernel {kernel}, stride {stride}, padding {padding!r} -> "
                f"col {col.shape[0]} x {col.shape[1]}; col2im(col) = {back.tolist()} (cnnlib.reference)")
     return Widget("im2col", {"x": xs, "K": int(kernel), "S": int(stride), "P": padding}, summary)
+
+
+def conv_volume(x, w, b, stride=2, padding=1):
+    """A layer on a volume, as CS231n's demo draws it: every channel of ``x`` ``(C, H, W)``, each
+    filter of ``w`` ``(FN, C, K, K)`` channel by channel, the bias ``b`` ``(FN,)``, and each output
+    value written as its channel sums plus the bias.  Small integer arrays."""
+    from cnnlib.reference import Convolution
+
+    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    if x.ndim != 3 or w.ndim != 4 or b.shape != (w.shape[0],) or w.shape[1] != x.shape[0] or w.shape[2] != w.shape[3]:
+        raise ValueError(f"need x (C, H, W), w (FN, C, K, K) and b (FN,); got {x.shape}, {w.shape}, {b.shape}")
+    if any(a.dtype.kind not in "iu" for a in (x, w, b)):
+        raise ValueError("x, w and b must be integer arrays (a worked example)")
+    padding = _padding(padding)
+    y = Convolution(w, b, stride, padding).forward(x[None])[0]
+    summary = (f"Layer on a volume: x {x.shape}, w {w.shape}, stride {stride}, padding {padding!r} -> "
+               f"output {y.shape} (cnnlib.reference.Convolution): {y.tolist()}")
+    return Widget("volume", {"x": x.tolist(), "w": w.tolist(), "b": b.tolist(), "S": int(stride), "P": padding}, summary)

@@ -286,6 +286,49 @@ def test_im2col_rows_and_col2im_are_cnnlibs(browser, tmp_path):
             browser.open(page(tmp_path, [widgets.im2col_steps(X2), widgets.im2col_steps(TIES)]))
 
 
+# -------------------------------------------------------------------- volume
+VOLUME_CASES = [(2, 1), (1, 1), (2, "valid"), (2, "same"), (1, 0), (3, 2), (2, 0), (3, "same")]
+
+
+def test_the_volume_shows_cnnlibs_channel_sums_and_outputs(browser, tmp_path):
+    rng = np.random.default_rng(1)
+    x, w, b = rng.integers(0, 3, (3, 5, 5)), rng.integers(-1, 2, (2, 3, 3, 3)), np.array([1, 0])
+    browser.open(page(tmp_path, [widgets.conv_volume(x, w, b)]))
+    for S, P in VOLUME_CASES:
+        case = f"S={S}, P={P!r}"
+        setc(browser, 0, "S", S)
+        setc(browser, 0, "P", P)
+        try:
+            y = reference.Convolution(w, b, S, P).forward(x[None])[0]
+        except ValueError:
+            assert state(browser, 0)["out"] == "error", case
+            continue
+        # each channel's sum: the same layer on that channel alone (its filter slice, no bias)
+        parts = [reference.Convolution(w[:, c : c + 1], np.zeros(2, int), S, P).forward(x[None, c : c + 1])[0] for c in range(3)]
+        assert state(browser, 0)["out"] == "x".join(map(str, y.shape)), case
+        for k in range(y.size):
+            f, i, j = np.unravel_index(k, y.shape)
+            st = state(browser, 0)
+            assert json.loads(st["position"]) == [f, i, j], (case, k)
+            assert json.loads(st["parts"]) == [int(p[f, i, j]) for p in parts], (case, k)
+            assert int(st["value"]) == y[f, i, j], (case, k)
+            assert text(browser, 0, "cnnw-dot").endswith(f"= {y[f, i, j]}"), (case, k)
+            click(browser, 0, "cnnw-step")
+
+
+def test_the_backward_pass_as_a_convolution_with_the_flipped_filter(browser, tmp_path):
+    """Chapter 6a's use of the sliding window: dout padded by K - 1, the flipped filter, stride 1 gives dx."""
+    dout = np.array([[1, -2], [3, 1]])
+    browser.open(page(tmp_path, [widgets.sliding_dot(dout, W2[::-1, ::-1], padding=2)]))
+    layer = reference.Convolution(W2.reshape(1, 1, 3, 3), np.zeros(1, int))
+    layer.forward(X2.reshape(1, 1, 4, 4))
+    dx = layer.backward(dout.reshape(1, 1, 2, 2))[0, 0]
+    assert state(browser, 0)["out"] == "4x4"
+    for k in range(16):
+        assert float(state(browser, 0)["dotSum"]) == dx.flat[k], k
+        click(browser, 0, "cnnw-step")
+
+
 # ---------------------------------------------- keyboard, labels, motion, print
 def test_every_control_has_a_label_and_works_from_the_keyboard(browser, tmp_path):
     browser.open(page(tmp_path, [widgets.conv_explorer(H=7, W=7, kernel=3, stride=2, padding=0)]))
@@ -328,11 +371,12 @@ def test_play_animates_and_reduced_motion_shows_the_finished_picture_instead(bro
 
 
 def test_labels_follow_the_page_language(browser, tmp_path):
-    items = [widgets.conv_explorer(), widgets.sliding_dot(X2, W2), widgets.max_pooling(X4), widgets.im2col_steps(X2)]
+    items = [widgets.conv_explorer(), widgets.sliding_dot(X2, W2), widgets.max_pooling(X4), widgets.im2col_steps(X2),
+             widgets.conv_volume(np.ones((3, 5, 5), int), np.ones((2, 3, 3, 3), int), np.array([1, 0]))]
     for lang, words in (("en", ["Step", "Stride S", "Reset"]), ("ja", ["1歩進む", "ストライド S", "最初から"])):
         browser.open(page(tmp_path, items, lang))
         shown = browser.js("Array.from(document.querySelectorAll('.cnnw')).map(e => e.innerText)")
-        assert len(shown) == 4
+        assert len(shown) == 5
         for t in shown:
             for word in words:
                 assert word in t, (lang, word)
@@ -343,8 +387,10 @@ def test_labels_follow_the_page_language(browser, tmp_path):
 
 def test_screenshots_of_every_widget_in_both_languages(browser, tmp_path):
     items = [widgets.conv_explorer(H=6, W=6, kernel=3, stride=2, padding="same"), widgets.sliding_dot(X2, W2),
-             widgets.max_pooling(X4, 3, 1, mode="backward"), widgets.im2col_steps(X2)]
-    names = ["explorer", "dot", "pooling", "im2col"]
+             widgets.max_pooling(X4, 3, 1, mode="backward"), widgets.im2col_steps(X2),
+             widgets.conv_volume(np.random.default_rng(1).integers(0, 3, (3, 5, 5)),
+                                 np.random.default_rng(2).integers(-1, 2, (2, 3, 3, 3)), np.array([1, 0]))]
+    names = ["explorer", "dot", "pooling", "im2col", "volume"]
     for lang in ("en", "ja"):
         browser.open(page(tmp_path, items, lang))
         for k, name in enumerate(names):
