@@ -8,6 +8,8 @@ Inputs (written by scripts/test.sh's pytest runs, all in _build/status/):
   notebooks.json  conftest.py: per-notebook nbval time and outcome, and each
                   nbval run's wall time (the chapters run two at a time)
   claims.jsonl    cnnlib.claims: the asserted figures
+and, if present, records/seed_sweep.json (scripts/seed_sweep.py): each claim's
+range over other seeds, shown beside this run's margin.
 Without them the page says the notebooks have not been checked on this machine yet.
 
 The machine: the CPU model (/proc/cpuinfo "model name"), whether it has
@@ -265,6 +267,148 @@ def _bound(c):
     return ", ".join(parts) or "—"
 
 
+# A claim is thin when its value is within 1 percentage point of a percentage bound,
+# or within 10 % of the bound's size for any other claim (scripts/seed_sweep.py uses the same rule).
+THIN_POINTS = 1.0
+THIN_RELATIVE = 0.10
+SEED_SWEEP = ROOT / "records" / "seed_sweep.json"
+
+
+def is_percent(text):
+    """Whether a claim's glued text is a percentage ('97.8%')."""
+    return bool(text) and str(text).strip().endswith("%")
+
+
+def bound_margins(bounds, values, percent):
+    """``(margins, verdict)``: per bound kind, the worst of ``values`` and its margin to the bound.
+
+    ``bounds``: ``{"at_least": b, "at_most": b, "below": b}`` (missing or None: no such bound).
+    A margin is positive inside the bound; for a percentage it is in points, otherwise in the
+    claim's units.  ``normalized`` puts both on one scale for sorting: the margin as a fraction
+    (points / 100) for a percentage, the margin relative to the bound's size otherwise.
+    Verdict: FAILS, THIN, OK, or UNBOUNDED (no bound), or NO VALUES.
+    """
+    values = [v for v in values if v is not None]
+    if not values:
+        return {}, "NO VALUES"
+    rank = {"UNBOUNDED": 0, "OK": 1, "THIN": 2, "FAILS": 3}
+    out, verdict = {}, "UNBOUNDED"
+    for kind in ("at_least", "at_most", "below"):
+        bound = bounds.get(kind)
+        if bound is None:
+            continue
+        worst = min(values) if kind == "at_least" else max(values)
+        raw = worst - bound if kind == "at_least" else bound - worst
+        failed = raw < 0 or (kind == "below" and raw == 0)
+        if percent:
+            margin, normalized = 100 * raw, raw
+            thin = margin < THIN_POINTS
+        else:
+            margin = raw
+            normalized = raw / abs(bound) if bound else raw
+            thin = raw < THIN_RELATIVE * abs(bound) or raw == 0
+        v = "FAILS" if failed else "THIN" if thin else "OK"
+        out[kind] = {"bound": bound, "worst": worst, "margin": margin, "normalized": normalized, "verdict": v}
+        if rank[v] > rank[verdict]:
+            verdict = v
+    return out, verdict
+
+
+def _number(value, percent):
+    return f"{100 * value:.2f}%" if percent else f"{value:.4g}"
+
+
+def margin_text(margins, percent):
+    """The thinnest margin, as the reader should see it: '+0.56 points' or '+0.0099 (0.4 % of the bound)'."""
+    if not margins:
+        return "—"
+    m = min(margins.values(), key=lambda m: m["normalized"])
+    if percent:
+        return f"{m['margin']:+.2f} points"
+    return f"{m['margin']:+.4g} ({100 * m['normalized']:.1f} % of the bound)"
+
+
+def claims_margin_section(claims, sweep=None):
+    """The page's table of every claim of this run with its margin to its bound, thinnest first."""
+    lines = ["", "## Claims: margins to their bounds", ""]
+    if not claims:
+        return lines + ["No figures recorded: the notebooks have not been re-executed on this machine yet "
+                        "(`_build/status/claims.jsonl` is written by the nbval run)."]
+    sweep_claims = {}
+    for name, chapter in ((sweep or {}).get("chapters") or {}).items():
+        for claim_name, entry in (chapter.get("claims") or {}).items():
+            sweep_claims[claim_name] = (chapter, entry)
+    rows = []
+    for c in claims:
+        percent = is_percent(c.get("text"))
+        bounds = {k: c.get(k) for k in ("at_least", "at_most", "below")}
+        margins, verdict = bound_margins(bounds, [c.get("value")], percent)
+        key = min((m["normalized"] for m in margins.values()), default=float("inf"))
+        seeds = "—"
+        if c["name"] in sweep_claims:
+            chapter, entry = sweep_claims[c["name"]]
+            vals = [v for v in entry.get("values", {}).values() if v is not None]
+            if vals:
+                sm, sv = bound_margins(bounds, vals, percent)
+                seeds = (f"{_number(min(vals), percent)} to {_number(max(vals), percent)} over seeds "
+                         f"{', '.join(sorted(entry['values']))} ({chapter.get('machine', '?')}); "
+                         f"worst margin {margin_text(sm, percent)}" + (f", **{sv}**" if sv in ("THIN", "FAILS") else ""))
+        rows.append((key, c, percent, margins, verdict, seeds))
+    rows.sort(key=lambda r: r[0])
+    thin = sum(1 for r in rows if r[4] in ("THIN", "FAILS"))
+    lines += [
+        f"Every figure this run asserted, with the distance of its value to its bound, thinnest first: "
+        f"in percentage points for a percentage, otherwise in the claim's units and as a share of the bound. "
+        f"THIN: within {THIN_POINTS:g} point, or within {100 * THIN_RELATIVE:.0f} % of the bound. "
+        f"Keras takes another trajectory from the same seed on another CPU, so read this table after a run on "
+        f"a new machine: **{thin}** of {len(rows)} claims are thin or failed on this one. "
+        f"The last column is the range over other seeds from `records/seed_sweep.json` "
+        f"(`scripts/seed_sweep.py`), with the machine it ran on.",
+        "",
+        "| claim | notebook | value | bound | margin | verdict | other seeds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for _, c, percent, margins, verdict, seeds in rows:
+        lines.append(f"| `{c['name']}` | {c.get('notebook') or '?'} | {c.get('text')} | {_bound(c)} | "
+                     f"{margin_text(margins, percent)} | {verdict} | {seeds} |")
+    return lines
+
+
+def accessibility_section(status_dir):
+    """The axe-core audit of the built site (tests/site/test_axe.py writes axe.json).  scripts/test.sh
+    builds and audits the site after this page is written, so the page shows the previous build's audit."""
+    path = Path(status_dir) / "axe.json"
+    lines = ["", "## Accessibility audit", ""]
+    if not path.exists():
+        return lines + ["Not run yet on this machine (`tests/site/test_axe.py` writes `_build/status/axe.json` "
+                        "when the site is built and audited)."]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        return lines + [f"`_build/status/axe.json` is not readable ({exc})."]
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(path.stat().st_mtime))
+    counts = data.get("counts", {})
+    lines.append(
+        f"The audit of the previous site build ({when}; the site is built and audited after this page is "
+        f"written): axe-core {data.get('axe_version', '?')}, {data.get('pages', '?')} pages, violated nodes by "
+        f"impact: critical **{counts.get('critical', 0)}**, serious **{counts.get('serious', 0)}**, "
+        f"moderate {counts.get('moderate', 0)}, minor {counts.get('minor', 0)} "
+        f"(the test fails on any critical or serious one).")
+    rules = data.get("rules") or {}
+    if rules:
+        lines += ["", "| rule | impact | nodes | pages | what it asks |", "|---|---|---:|---:|---|"]
+        lines += [f"| {name} | {r.get('impact')} | {r.get('nodes')} | {r.get('pages')} | {r.get('help', '')} |"
+                  for name, r in sorted(rules.items(), key=lambda kv: -(kv[1].get("nodes") or 0))]
+    return lines
+
+
+def read_sweep(path=SEED_SWEEP):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _budget(info):
     fast = info["cpu"].get("avx512f")
     return (BUDGET_FAST_S, "a fast AVX-512 machine") if fast else (BUDGET_SLOW_S, "the slower AVX2-only machine")
@@ -274,7 +418,7 @@ def _minutes(seconds):
     return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
 
 
-def page(status_dir, info):
+def page(status_dir, info, sweep_path=SEED_SWEEP):
     status_dir = Path(status_dir)
     cpu = info["cpu"]
     step = step_text(info)
@@ -373,6 +517,9 @@ def page(status_dir, info):
             )
             lines.append(f"| {name} | {nb['outcome']} | {nb['seconds']:.1f} | {100 * nb['seconds'] / budget:.0f} % "
                          f"| {figures or '—'} |")
+    claims = [json.loads(l) for l in claims_file.read_text().splitlines() if l.strip()] if claims_file.exists() else []
+    lines += claims_margin_section(claims, read_sweep(sweep_path))
+    lines += accessibility_section(status_dir)
     lines += translations_section(status_dir)
     return "\n".join(lines) + "\n"
 

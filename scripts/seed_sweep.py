@@ -40,7 +40,9 @@ size for any other claim), OK; a claim with no bound is UNBOUNDED.
 ``git archive REV`` is unpacked into a temporary directory, its notebooks are
 executed there and its cnnlib is imported first (``PYTHONPATH``), so that work
 in progress in a shared checkout cannot break or change the sweep.  The commit
-is recorded per chapter.
+is recorded per chapter.  With ``--worktree-notebooks`` the notebooks
+themselves are read from the working tree (a chapter whose claims were just
+changed and not yet committed) and run beside the snapshot's cnnlib and data.
 """
 
 import argparse
@@ -54,12 +56,13 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_status import bound_margins, is_percent  # noqa: E402  (the margins' rule, shared with the status page)
+
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "records" / "seed_sweep.json"
 GLUE_PREFIX = "application/papermill.record/"
 BOUNDS = ("at_least", "at_most", "below")
-THIN_POINTS = 1.0  # a percentage claim is thin when its worst seed is within 1 point
-THIN_RELATIVE = 0.10  # any other claim: within 10 % of its bound's size
 
 # (pattern, replacement template): group 1 is the text before the integer, group 2 the integer.
 SEED_PATTERNS = [
@@ -137,46 +140,12 @@ def stored_claims(nb):
     return out
 
 
-def is_percent(text):
-    return text is not None and text.strip().endswith("%")
-
-
 def margins(entry):
-    """Margin of the worst value to each bound (positive: inside), in the claim's units
-    (points for a percentage), the worst value, and the verdict."""
-    values = [v for v in entry["values"].values() if v is not None]
-    stored = entry.get("stored_value")
-    if stored is not None:
-        values = values + [stored]
-    scale = 100.0 if entry["percent"] else 1.0
-    result, verdict = {}, "UNBOUNDED"
-    if not values:
-        return result, None, "NO VALUES"
-    worst = None
-    rank = {"UNBOUNDED": 0, "OK": 1, "THIN": 2, "FAILS": 3}
-    for kind in BOUNDS:
-        bound = entry["bounds"].get(kind)
-        if bound is None:
-            continue
-        if kind == "at_least":
-            w = min(values)
-            margin = (w - bound) * scale
-            failed = w < bound
-        else:
-            w = max(values)
-            margin = (bound - w) * scale
-            failed = w > bound if kind == "at_most" else w >= bound
-        worst = w if worst is None else worst
-        if failed:
-            v = "FAILS"
-        elif entry["percent"]:
-            v = "THIN" if margin < THIN_POINTS else "OK"
-        else:
-            v = "THIN" if margin < THIN_RELATIVE * abs(bound) or margin == 0 else "OK"
-        result[kind] = {"bound": bound, "worst": w, "margin": margin,
-                        "relative_margin": margin / scale / abs(bound) if bound else None}
-        if rank[v] > rank[verdict]:
-            verdict = v
+    """``(margins, worst, verdict)`` of one claim over its seeds and its stored value
+    (scripts/make_status.py's rule, so the sweep and the status page agree)."""
+    values = list(entry["values"].values()) + [entry.get("stored_value")]
+    result, verdict = bound_margins(entry["bounds"], values, entry["percent"])
+    worst = next(iter(result.values()))["worst"] if result else None
     return result, worst, verdict
 
 
@@ -196,7 +165,7 @@ def machine(keras_step=False, root=ROOT):
     info.setdefault("cpu", "unknown")
     info["cores"] = os.cpu_count()
     if keras_step:
-        sys.path[:0] = [str(root), str(root / "scripts")]
+        sys.path.insert(0, str(root))  # the snapshot's cnnlib, if any
         import make_status
 
         info["keras_alexnet_step_ms"] = make_status.measure_keras_alexnet_step()["keras_alexnet_step_ms"]
@@ -250,6 +219,36 @@ def update_entries(chapter, stored, claims, seed):
         entry["margins"], entry["worst"], entry["verdict"] = margins(entry)
 
 
+def notebook_bounds(path):
+    """``{claim name: {kind: bound}}`` of the literal bounds of a notebook's ``claim("name", ...)`` calls."""
+    import ast
+
+    out = {}
+    if not path.exists():
+        return out
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell["source"]))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "claim"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                bounds = {}
+                for kw in node.keywords:
+                    if kw.arg in BOUNDS:
+                        try:
+                            bounds[kw.arg] = float(ast.literal_eval(kw.value))
+                        except (ValueError, TypeError, SyntaxError):
+                            bounds = None  # a computed bound: keep the recorded one
+                            break
+                if bounds is not None:
+                    out[node.args[0].value] = bounds
+    return out
+
+
 def fmt_value(v, percent):
     if v is None:
         return "–"
@@ -281,7 +280,7 @@ def table(name, chapter):
 
 def sort_key(entry):
     order = {"FAILS": 0, "THIN": 1, "OK": 2, "UNBOUNDED": 3, "NO VALUES": 4}
-    rel = [m["relative_margin"] for m in entry["margins"].values() if m["relative_margin"] is not None]
+    rel = [m["normalized"] for m in entry["margins"].values()]
     return (order.get(entry["verdict"], 5), min(rel) if rel else 0)
 
 
@@ -307,14 +306,29 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=3600, help="per cell, seconds")
     parser.add_argument("--keras-step", action="store_true", help="measure the Keras AlexNet step time first")
     parser.add_argument("--table", action="store_true", help="print the record's tables and exit")
+    parser.add_argument("--rebound", action="store_true",
+                        help="with --table: judge the recorded values against the bounds the notebooks' claim() calls "
+                             "state now (book/*.ipynb of the working tree), and save the record")
     parser.add_argument("--snapshot", metavar="REV", help="sweep the committed tree of REV (e.g. HEAD), not the working tree")
+    parser.add_argument("--worktree-notebooks", action="store_true",
+                        help="with --snapshot: read the notebooks from the working tree, run them in the snapshot")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     record = load(args.record)
     if args.table:
         for name, chapter in record["chapters"].items():
+            if args.rebound:
+                current = notebook_bounds(ROOT / "book" / name)
+                for claim_name, entry in chapter.get("claims", {}).items():
+                    if claim_name in current and current[claim_name] != entry["bounds"]:
+                        entry.setdefault("bounds_when_swept", entry["bounds"])
+                        entry["bounds"] = current[claim_name]
+            for entry in chapter.get("claims", {}).values():
+                entry["margins"], entry["worst"], entry["verdict"] = margins(entry)
             print(table(name, chapter))
+        if args.rebound:
+            save(args.record, record)
         return 0
     import nbformat
 
@@ -328,16 +342,18 @@ def main(argv=None):
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(base), os.environ.get("PYTHONPATH")]))
         print(f"sweeping {revision[:10]} unpacked in {base}", flush=True)
     here = machine(args.keras_step, base)
-    record.setdefault("machines", {})[here["cpu"]] = here
+    record.setdefault("machines", {}).setdefault(here["cpu"], {}).update(here)
     for path in args.notebooks:
         path = (base / path).resolve() if not path.is_absolute() else path
-        nb = nbformat.read(path, as_version=4)
+        source = ROOT / path.relative_to(base) if args.worktree_notebooks and args.snapshot else path
+        nb = nbformat.read(source, as_version=4)
+        label = (revision or "working tree") + (" + working-tree notebook" if source != path else "")
         stored = stored_claims(nb)
         name = path.name
         chapter = record["chapters"].get(name)
-        if chapter is None or chapter.get("machine") != here["cpu"] or chapter.get("revision") != (revision or "working tree"):
+        if chapter is None or chapter.get("machine") != here["cpu"] or chapter.get("revision") != label:
             chapter = {"claims": {}, "errors": [], "seeds_done": [], "seconds": {}}
-        chapter.update(machine=here["cpu"], notebook=f"book/{name}", revision=revision or "working tree")
+        chapter.update(machine=here["cpu"], notebook=f"book/{name}", revision=label)
         record["chapters"][name] = chapter
         for seed in args.seeds:
             print(f"{datetime.datetime.utcnow():%H:%M:%S} {name} seed {seed} ...", flush=True)

@@ -173,3 +173,64 @@ def test_budget_counts_the_wall_time_of_parallel_runs(status):
     assert "**7 min 00 s** (420 s; wall time: 2 notebooks 2 at a time in 400 s, then 1 alone in 20 s" in text
     assert "add up to 639 s" in text
     assert "budget 8 min 00 s, this run is **within** it (88 %)" in text
+
+
+# ------------------------------------------------------------------ claims and their margins (issue 19)
+def test_bound_margins_in_points_and_relative():
+    # chapter 7 on the AMD EPYC machine: 97.56 % against 97 %: thin, 0.56 points
+    m, verdict = ms.bound_margins({"at_least": 0.97}, [0.9756], percent=True)
+    assert verdict == "THIN" and m["at_least"]["margin"] == pytest.approx(0.56)
+    assert ms.bound_margins({"at_least": 0.97}, [0.99, 0.985], percent=True)[1] == "OK"
+    m, verdict = ms.bound_margins({"at_least": 0.97}, [0.99, 0.965], percent=True)
+    assert verdict == "FAILS" and m["at_least"]["worst"] == 0.965 and m["at_least"]["margin"] == pytest.approx(-0.5)
+    assert ms.bound_margins({"below": 0.5}, [0.5], percent=True)[1] == "FAILS"  # below is strict
+    assert ms.bound_margins({"at_most": 0.5}, [0.5], percent=True)[1] == "THIN"
+    # not a percentage: relative to the bound (2.30 against at least 2.29 is 0.4 % of it)
+    m, verdict = ms.bound_margins({"at_least": 2.29, "at_most": 3.0}, [2.30], percent=False)
+    assert verdict == "THIN" and m["at_least"]["normalized"] == pytest.approx(0.01 / 2.29)
+    assert m["at_most"]["verdict"] == "OK"
+    assert ms.bound_margins({"at_most": 1e-3}, [1e-14], percent=False)[1] == "OK"
+    assert ms.bound_margins({}, [3.0], percent=False) == ({}, "UNBOUNDED")
+    assert ms.bound_margins({"at_least": 1}, [None], percent=False) == ({}, "NO VALUES")
+
+
+CLAIMS = [
+    {"name": "wide", "value": 0.99, "text": "99.0%", "at_least": 0.9, "passed": True, "notebook": "07.ipynb"},
+    {"name": "thin", "value": 0.9756, "text": "97.6%", "at_least": 0.97, "passed": True, "notebook": "07.ipynb"},
+    {"name": "loss", "value": 2.30, "text": "2.30", "at_least": 2.29, "passed": True, "notebook": "06.ipynb"},
+    {"name": "free", "value": 5.0, "text": "5", "passed": True, "notebook": "06.ipynb"},
+]
+
+
+def test_claims_are_listed_thinnest_first_with_the_sweep_range():
+    sweep = {"chapters": {"07.ipynb": {"machine": "Intel Xeon", "claims": {
+        "thin": {"values": {"1": 0.972, "2": 0.981, "3": 0.968}}}}}}
+    lines = ms.claims_margin_section(CLAIMS, sweep)
+    rows = [line for line in lines if line.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == ["loss", "thin", "wide", "free"]
+    assert "| `thin` | 07.ipynb | 97.6% | ≥ 0.97 | +0.56 points | THIN |" in rows[1]
+    assert "96.80% to 98.10% over seeds 1, 2, 3 (Intel Xeon); worst margin -0.20 points, **FAILS**" in rows[1]
+    assert "+0.01 (0.4 % of the bound) | THIN" in rows[0]
+    assert "| UNBOUNDED | — |" in rows[3]
+    assert any("**2** of 4 claims are thin or failed" in line for line in lines)
+
+
+def test_page_shows_the_margins_section(status, tmp_path):
+    (status / "claims.jsonl").write_text("".join(json.dumps(c) + "\n" for c in CLAIMS))
+    text = ms.page(status, SLOW, sweep_path=tmp_path / "no-sweep.json")
+    assert "## Claims: margins to their bounds" in text
+    assert text.index("`loss`") < text.index("`thin`") < text.index("`wide`")
+    assert "No figures recorded" in ms.page(tmp_path / "empty", SLOW, sweep_path=tmp_path / "no-sweep.json")
+
+
+def test_accessibility_audit_of_the_previous_build(tmp_path):
+    assert "Not run yet on this machine" in "\n".join(ms.accessibility_section(tmp_path))
+    (tmp_path / "axe.json").write_text(json.dumps({
+        "axe_version": "4.11.0", "pages": 46, "counts": {"critical": 0, "serious": 0, "moderate": 23, "minor": 6},
+        "rules": {"region": {"impact": "moderate", "help": "All page content should be contained by landmarks",
+                             "nodes": 23, "pages": 23},
+                  "list": {"impact": "minor", "help": "lists", "nodes": 6, "pages": 2}}}))
+    text = "\n".join(ms.accessibility_section(tmp_path))
+    assert "axe-core 4.11.0, 46 pages" in text and "critical **0**, serious **0**, moderate 23, minor 6" in text
+    assert "previous site build" in text
+    assert text.index("| region | moderate | 23 | 23 |") < text.index("| list | minor | 6 | 2 |")
