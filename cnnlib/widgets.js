@@ -51,7 +51,14 @@
       filterSlice: function (f, c) { return "filter " + f + ", channel " + c; },
       bias: function (f, b) { return "bias b" + f + " = " + b; },
       outMap: function (f) { return "output map " + f; },
-      volumeSum: function (f, i, j) { return "out[" + f + ", " + i + ", " + j + "] = "; }
+      volumeSum: function (f, i, j) { return "out[" + f + ", " + i + ", " + j + "] = "; },
+      netName: "The trained LeNet, layer by layer: choose a unit (or click a map)",
+      layer: "Layer", mapChannel: "Map (channel)", unitRow: "Row", unitCol: "Column",
+      unitValue: function (l, c, i, j, v) { return l + "[" + c + ", " + i + ", " + j + "] = " + v; },
+      field: function (r0, r1, c0, c1) { return "receptive field: input rows " + r0 + "–" + (r1 - 1) + ", columns " + c0 + "–" + (c1 - 1); },
+      producedBy: function (conv, f) { return "computed with " + conv + "'s filter " + f; },
+      scores: "class scores (softmax)", predicted: function (k, lab) { return "predicted " + k + (lab === null ? "" : ", label " + lab); },
+      digit: "input digit", maps: function (l) { return "feature maps of " + l; }
     },
     ja: {
       height: "入力の高さ H", width: "入力の幅 W", kernel: "カーネルサイズ K", stride: "ストライド S",
@@ -86,7 +93,14 @@
       filterSlice: function (f, c) { return "フィルター " + f + "、チャンネル " + c; },
       bias: function (f, b) { return "バイアス b" + f + " = " + b; },
       outMap: function (f) { return "出力マップ " + f; },
-      volumeSum: function (f, i, j) { return "out[" + f + ", " + i + ", " + j + "] = "; }
+      volumeSum: function (f, i, j) { return "out[" + f + ", " + i + ", " + j + "] = "; },
+      netName: "学習済みの LeNet を層ごとに：ユニットを選ぶ（マップをクリックしてもよい）",
+      layer: "層", mapChannel: "マップ（チャンネル）", unitRow: "行", unitCol: "列",
+      unitValue: function (l, c, i, j, v) { return l + "[" + c + ", " + i + ", " + j + "] = " + v; },
+      field: function (r0, r1, c0, c1) { return "受容野：入力の " + r0 + "–" + (r1 - 1) + " 行、" + c0 + "–" + (c1 - 1) + " 列"; },
+      producedBy: function (conv, f) { return conv + " のフィルター " + f + " で計算"; },
+      scores: "クラスのスコア（ソフトマックス）", predicted: function (k, lab) { return "予測 " + k + (lab === null ? "" : "、正解ラベル " + lab); },
+      digit: "入力の数字", maps: function (l) { return l + " の特徴マップ"; }
     }
   };
   function lang(root) {
@@ -656,8 +670,118 @@
     w.draw();
   }
 
+
+  // ------------------------------------------------------ a trained network you can click
+  // cfg.x: (H, W) input; cfg.layers: [{name, kind: conv|relu|pool, k, s, pad, maps: (C, h, w), conv}];
+  // cfg.filters: {conv1: (FN, C, K, K), ...}; cfg.scores: softmax of the class scores.
+  // The receptive field of unit (i, j) is computed here layer by layer (size, jump, first).
+  function colour(v, lo, hi) {
+    var a = hi > lo ? (v - lo) / (hi - lo) : 0;
+    var g = Math.round(255 - 215 * a);
+    return "rgb(" + g + "," + g + "," + Math.round(255 - 140 * a) + ")";
+  }
+  function heat(a, size, label, cls) {
+    var rows = a.length, cols = a[0].length, lo = Infinity, hi = -Infinity, r, c;
+    for (r = 0; r < rows; r++) for (c = 0; c < cols; c++) { lo = Math.min(lo, a[r][c]); hi = Math.max(hi, a[r][c]); }
+    var svg = s("svg", { width: cols * size, height: rows * size, viewBox: "0 0 " + cols * size + " " + rows * size, role: "img",
+                         "aria-label": label, "class": "cnnw-heat " + (cls || "") });
+    for (r = 0; r < rows; r++) for (c = 0; c < cols; c++) {
+      svg.appendChild(s("rect", { x: c * size, y: r * size, width: size, height: size, fill: colour(a[r][c], lo, hi), "data-r": r, "data-c": c }));
+    }
+    return svg;
+  }
+  function fields(layers) {  // size, jump, first of every layer's units, from the input up
+    var size = 1, jump = 1, first = 0, out = {};
+    layers.forEach(function (L) {
+      first = first - L.pad * jump;
+      size = size + (L.k - 1) * jump;
+      jump = jump * L.s;
+      out[L.name] = { size: size, jump: jump, first: first };
+    });
+    return out;
+  }
+  function network(root, cfg, t) {
+    var id = "cnnw" + (++uid), L = cfg.layers, rf = fields(L), byName = {};
+    L.forEach(function (l) { byName[l.name] = l; });
+    var st = { layer: cfg.layer || L[0].name, c: 0, i: 0, j: 0 };
+    var lIn = select(L.map(function (l) { return [l.name, l.name]; }), st.layer);
+    var cIn = numberInput(0, 0, 99), iIn = numberInput(0, 0, 99), jIn = numberInput(0, 0, 99);
+    [lIn, cIn, iIn, jIn].forEach(function (el) { el.addEventListener("change", function () { read(); draw(); }); });
+    var status = h("p", { "class": "cnnw-status", role: "status", "aria-live": "polite" });
+    var info = h("p", { "class": "cnnw-formula" });
+    var pics = h("div", { "class": "cnnw-pics" });
+    var mapsBox = h("div", { "class": "cnnw-maps" });
+    root.appendChild(h("p", { "class": "cnnw-title" }, [t.netName]));
+    root.appendChild(h("div", { "class": "cnnw-controls" }, [control(id + "-L", t.layer, lIn), control(id + "-C", t.mapChannel, cIn),
+                                                            control(id + "-I", t.unitRow, iIn), control(id + "-J", t.unitCol, jIn)]));
+    root.appendChild(status);
+    root.appendChild(info);
+    root.appendChild(pics);
+    root.appendChild(mapsBox);
+    function read() {
+      var layerChanged = lIn.value !== st.layer;
+      st.layer = lIn.value;
+      var m = byName[st.layer].maps;
+      st.c = clamp(cIn.value, 0, m.length - 1, 0); st.i = clamp(iIn.value, 0, m[0].length - 1, 0); st.j = clamp(jIn.value, 0, m[0][0].length - 1, 0);
+      cIn.max = m.length - 1; iIn.max = m[0].length - 1; jIn.max = m[0][0].length - 1;
+      cIn.value = st.c; iIn.value = st.i; jIn.value = st.j;
+      if (layerChanged) drawMaps();
+    }
+    function drawMaps() {
+      var l = byName[st.layer], size = l.maps[0].length > 12 ? 5 : (l.maps[0].length > 4 ? 9 : 16);
+      mapsBox.textContent = "";
+      var wrap = h("div", { "class": "cnnw-pics" });
+      l.maps.forEach(function (m, c) {
+        var svg = heat(m, size, t.maps(l.name) + " " + c, "cnnw-map");
+        svg.setAttribute("data-channel", c);
+        svg.addEventListener("click", function (ev) {
+          var r = ev.target.getAttribute("data-r");
+          if (r === null) return;
+          cIn.value = c; iIn.value = r; jIn.value = ev.target.getAttribute("data-c");
+          read(); draw();
+        });
+        wrap.appendChild(h("figure", {}, [svg, h("figcaption", {}, [String(c)])]));
+      });
+      mapsBox.appendChild(h("p", {}, [t.maps(l.name)]));
+      mapsBox.appendChild(wrap);
+    }
+    function draw() {
+      var l = byName[st.layer], f = rf[st.layer];
+      var r0 = f.first + st.i * f.jump, c0 = f.first + st.j * f.jump, r1 = r0 + f.size, c1 = c0 + f.size;
+      var v = l.maps[st.c][st.i][st.j];
+      pics.textContent = "";
+      var size = 8, img = heat(cfg.x, size, t.digit, "cnnw-input");
+      img.appendChild(s("rect", { x: c0 * size, y: r0 * size, width: f.size * size, height: f.size * size, "class": "cnnw-window" }));
+      pics.appendChild(h("figure", {}, [img, h("figcaption", {}, [t.digit])]));
+      var filt = cfg.filters[l.conv][st.c], fbox = h("div", { "class": "cnnw-pics" });
+      filt.forEach(function (sl, k) { fbox.appendChild(heat(sl, filt.length > 1 ? 7 : 14, t.producedBy(l.conv, st.c) + ", " + k, "cnnw-filter")); });
+      pics.appendChild(h("figure", {}, [fbox, h("figcaption", {}, [t.producedBy(l.conv, st.c)])]));
+      var best = 0;
+      cfg.scores.forEach(function (p, k) { if (p > cfg.scores[best]) best = k; });
+      var list = h("ol", { "class": "cnnw-scores", start: "0" });
+      cfg.scores.forEach(function (p, k) {
+        list.appendChild(h("li", { "class": k === best ? "cnnw-best" : "" }, [
+          h("span", { "class": "cnnw-bar", style: "width:" + Math.round(p * 100) + "px" }), " " + k + ": " + fmt(p)]));
+      });
+      pics.appendChild(h("figure", {}, [list, h("figcaption", {}, [t.scores + "; " + t.predicted(best, cfg.label === undefined ? null : cfg.label)])]));
+      mapsBox.querySelectorAll("rect.cnnw-picked").forEach(function (e) { e.classList.remove("cnnw-picked"); });
+      var pick = mapsBox.querySelector("svg[data-channel='" + st.c + "'] rect[data-r='" + st.i + "'][data-c='" + st.j + "']");
+      if (pick) pick.classList.add("cnnw-picked");
+      status.textContent = t.unitValue(st.layer, st.c, st.i, st.j, fmt(v));
+      info.textContent = t.field(Math.max(r0, 0), Math.min(r1, cfg.x.length), Math.max(c0, 0), Math.min(c1, cfg.x[0].length));
+      root.setAttribute("data-unit", JSON.stringify([st.layer, st.c, st.i, st.j]));
+      root.setAttribute("data-field", JSON.stringify([r0, r1, c0, c1]));
+      root.setAttribute("data-value", String(v));
+      root.setAttribute("data-filter", JSON.stringify([l.conv, st.c]));
+      root.setAttribute("data-predicted", String(best));
+    }
+    drawMaps();
+    read();
+    draw();
+  }
+
   // ------------------------------------------------------------------ mount
-  var KINDS = { explorer: explorer, dot: explorer, pooling: pooling, im2col: im2col, volume: volume };
+  var KINDS = { explorer: explorer, dot: explorer, pooling: pooling, im2col: im2col, volume: volume, network: network };
   function mount(root) {
     if (root.getAttribute("data-mounted")) return;
     var data = root.querySelector("script[type='application/json']");

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Widget", "conv_explorer", "sliding_dot", "max_pooling", "im2col_steps", "conv_volume"]
+__all__ = ["Widget", "conv_explorer", "sliding_dot", "max_pooling", "im2col_steps", "conv_volume", "network_explorer"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -58,6 +58,14 @@ def html_of(widget):
         f'<p class="cnnw-still">{still}</p></div>\n'
         f"<style>{css}</style>\n<script>{js}</script>"
     )
+
+
+def _resolve_padding():
+    try:  # where the package keeps its one definition of the padding split
+        from cnnlib.geometry import resolve_padding
+    except ImportError:
+        from cnnlib.reference import resolve_padding
+    return resolve_padding
 
 
 def _padding(padding):
@@ -188,3 +196,46 @@ def conv_volume(x, w, b, stride=2, padding=1):
     summary = (f"Layer on a volume: x {x.shape}, w {w.shape}, stride {stride}, padding {padding!r} -> "
                f"output {y.shape} (cnnlib.reference.Convolution): {y.tolist()}")
     return Widget("volume", {"x": x.tolist(), "w": w.tolist(), "b": b.tolist(), "S": int(stride), "P": padding}, summary)
+
+
+def network_explorer(model, x, label=None, decimals=2):
+    """A trained network you can click: ``model`` (a scratch model such as :class:`cnnlib.LeNet`,
+    with ``layers`` and ``activations``) on one image ``x`` ``(1, H, W)``, layer by layer up to the
+    last spatial layer, with the class scores.  Choosing a unit (or clicking a map) shows its
+    receptive field in the input and the filter that produced it.
+
+    The maps are rounded to ``decimals`` places.  They come from a training run, so they are not
+    bit-identical across CPUs: a notebook cell that shows this widget is tagged
+    nbval-ignore-output and asserts what it checks instead (chapter 7 does).
+    """
+    resolve_padding = _resolve_padding()
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 3 or x.shape[0] != 1:
+        raise ValueError(f"x must be one single-channel image (1, H, W); got shape {x.shape}")
+    acts = model.activations(x[None])
+    layers, filters, conv, size = [], {}, None, x.shape[1]
+    for name, layer in model.layers.items():
+        if name not in acts or acts[name].ndim != 4:
+            break
+        if hasattr(layer, "pool_h"):
+            kind, k = "pool", layer.pool_h
+        elif np.ndim(getattr(layer, "W", None)) == 4:
+            kind, k, conv = "conv", layer.W.shape[2], name
+            filters[name] = np.round(np.asarray(layer.W, dtype=np.float64), decimals).tolist()
+        else:
+            kind, k = "relu", 1
+        if conv is None:
+            raise ValueError(f"the first spatial layer must be a convolution; {name} is a {type(layer).__name__}")
+        s, pad = (layer.stride, layer.pad) if kind != "relu" else (1, 0)
+        before = resolve_padding((size, size), (k, k), s, pad)[0][0]
+        layers.append({"name": name, "kind": kind, "k": int(k), "s": int(s), "pad": int(before), "conv": conv,
+                       "maps": np.round(acts[name][0].astype(np.float64), decimals).tolist()})
+        size = acts[name].shape[2]
+    z = acts[list(acts)[-1]][0].astype(np.float64)
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    config = {"x": np.round(x[0].astype(np.float64), decimals).tolist(), "layers": layers, "filters": filters,
+              "scores": np.round(p, 4).tolist(), "label": None if label is None else int(label)}
+    shapes = ", ".join(f"{l['name']} {len(l['maps'])}x{len(l['maps'][0])}x{len(l['maps'][0][0])}" for l in layers)
+    summary = f"Network explorer: {shapes}; predicted {int(p.argmax())}" + ("" if label is None else f", label {int(label)}")
+    return Widget("network", config, summary)

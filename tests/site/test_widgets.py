@@ -329,6 +329,42 @@ def test_the_backward_pass_as_a_convolution_with_the_flipped_filter(browser, tmp
         click(browser, 0, "cnnw-step")
 
 
+# ------------------------------------------------------------------- network
+NETWORK_UNITS = [("conv1", 0, 0, 0), ("conv1", 5, 23, 23), ("relu1", 2, 7, 19), ("maxpool1", 3, 11, 0), ("maxpool1", 0, 5, 6),
+                 ("conv2", 15, 7, 7), ("conv2", 4, 0, 3), ("relu2", 9, 2, 5), ("maxpool2", 11, 3, 3), ("maxpool2", 0, 1, 2)]
+
+
+def test_clicking_a_unit_shows_cnnlibs_receptive_field_and_filter(browser, tmp_path):
+    from cnnlib import anatomy
+
+    model = cnnlib.LeNet(seed=0)
+    x = np.random.default_rng(3).random((1, 28, 28)).astype(np.float32)
+    acts = model.activations(x[None])
+    fields = {r.name: r for r in anatomy.receptive_fields(model, (1, 28, 28))}
+    fields.update(relu1=fields["conv1"], relu2=fields["conv2"])  # a ReLU sees what its convolution saw
+    browser.open(page(tmp_path, [widgets.network_explorer(model, x, label=7)]))
+    for name, c, i, j in NETWORK_UNITS:
+        for control, value in (("L", name), ("C", c), ("I", i), ("J", j)):
+            setc(browser, 0, control, value)
+        st = state(browser, 0)
+        case = f"{name}[{c}, {i}, {j}]"
+        assert json.loads(st["unit"]) == [name, c, i, j], case
+        assert tuple(json.loads(st["field"])) == fields[name].window(i, j), case
+        assert float(st["value"]) == round(float(acts[name][0, c, i, j]), 2), case
+        assert json.loads(st["filter"]) == ["conv1" if name in ("conv1", "relu1", "maxpool1") else "conv2", c], case
+    z = acts["dense3"][0]
+    assert int(state(browser, 0)["predicted"]) == int(z.argmax())
+    # a real mouse click on a cell of a map selects that unit
+    setc(browser, 0, "L", "maxpool1")
+    box = browser.js("""(() => { const r = document.querySelector('.cnnw svg.cnnw-map[data-channel="4"] rect[data-r="9"][data-c="2"]');
+                         r.scrollIntoView({block: 'center'}); const b = r.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; })()""")
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+    st = state(browser, 0)
+    assert json.loads(st["unit"]) == ["maxpool1", 4, 9, 2]
+    assert tuple(json.loads(st["field"])) == fields["maxpool1"].window(9, 2)
+
+
 # ---------------------------------------------- keyboard, labels, motion, print
 def test_every_control_has_a_label_and_works_from_the_keyboard(browser, tmp_path):
     browser.open(page(tmp_path, [widgets.conv_explorer(H=7, W=7, kernel=3, stride=2, padding=0)]))
@@ -389,12 +425,13 @@ def test_screenshots_of_every_widget_in_both_languages(browser, tmp_path):
     items = [widgets.conv_explorer(H=6, W=6, kernel=3, stride=2, padding="same"), widgets.sliding_dot(X2, W2),
              widgets.max_pooling(X4, 3, 1, mode="backward"), widgets.im2col_steps(X2),
              widgets.conv_volume(np.random.default_rng(1).integers(0, 3, (3, 5, 5)),
-                                 np.random.default_rng(2).integers(-1, 2, (2, 3, 3, 3)), np.array([1, 0]))]
-    names = ["explorer", "dot", "pooling", "im2col", "volume"]
+                                 np.random.default_rng(2).integers(-1, 2, (2, 3, 3, 3)), np.array([1, 0])),
+             widgets.network_explorer(cnnlib.LeNet(seed=0), np.random.default_rng(3).random((1, 28, 28)), label=7)]
+    names = ["explorer", "dot", "pooling", "im2col", "volume", "network"]
     for lang in ("en", "ja"):
         browser.open(page(tmp_path, items, lang))
         for k, name in enumerate(names):
-            for _ in range(3):
+            for _ in range(3 if name != "network" else 0):
                 click(browser, k, "cnnw-step")
             shot = browser.screenshot(SCREENSHOTS / f"widget-{name}-{lang}.png", f"document.querySelectorAll('.cnnw')[{k}]")
             assert shot.stat().st_size > 5000
