@@ -30,7 +30,9 @@ it measured.  ``--markdown FILE`` appends each finished chapter's table.
 Margins are in the claim's own units; a claim glued as a percentage has its
 margin in points.  Verdicts: FAILS (some seed misses a bound), THIN (the worst
 seed is within 1 point of a percentage bound, or within 10 % of the bound's
-size for any other claim), OK; a claim with no bound is UNBOUNDED.
+size for any other claim), OK; a claim with no bound is UNBOUNDED.  A range
+marked "(every seed)" did not move with the seeds: a statistic of fixed data,
+or a figure the chapter reads from a record (e.g. scripts/full_data.py's).
 
     python scripts/seed_sweep.py book/01_why_cnns.ipynb book/07_lenet_scratch_mnist.ipynb
     python scripts/seed_sweep.py --seeds 1 2 3 4 5 --markdown /tmp/sweep.md book/0*.ipynb
@@ -270,7 +272,9 @@ def table(name, chapter):
         rng = f"{fmt_value(min(vals), p)} – {fmt_value(max(vals), p)}" if vals else "–"
         ms = [m["margin"] for m in e["margins"].values()]
         margin = (f"{min(ms):+.2f} pt" if p else f"{min(ms):+.4g}") if ms else "–"
-        lines.append(f"| {claim_name} | {bound} | {e.get('stored_text') or '–'} | {rng} | {margin} | {e['verdict']} |")
+        same = len(vals) > 1 and max(vals) == min(vals)  # a statistic of fixed data, or a recorded figure
+        lines.append(f"| {claim_name} | {bound} | {e.get('stored_text') or '–'} | {rng}{' (every seed)' if same else ''} "
+                     f"| {margin} | {e['verdict']} |")
     if chapter.get("errors"):
         lines += ["", "Cells that raised under a sweep seed (besides claims, which only record): " +
                   "; ".join(f"seed {err['seed']} cell {err['cell']} {err['ename']}: {err['evalue'][:120]}"
