@@ -1,11 +1,15 @@
 """cnnlib: the companion package of the CNN book, and everything a chapter imports.
 
 Scratch (numpy, NCHW) layers, optimizers and models in the style of Deep
-Learning from Scratch, their Keras twins, offline dataset loading, the
+Learning from Scratch (readable in ``cnnlib.reference``, which the chapters
+print; the fast subclasses in ``cnnlib.fast_layers`` and
+``cnnlib.fast_optimizers`` are the top-level names), their Keras twins, offline dataset loading, the
 mini-batch training loop, gradient checking, plotting helpers, the exercise
 checks (``cnnlib.checks``), ``claim`` (the asserted figures the prose quotes)
 and ``cnnlib.notebook.setup()`` (seeds, print options and figure style; its
-docstring lists every setting it changes).
+docstring lists every setting it changes).  Importing cnnlib changes no
+process-wide setting; ``cnnlib.train`` asks glibc to keep freed memory
+(``cnnlib.allocator``).
 
 A chapter's first cell installs this package alone; it depends on numpy and
 matplotlib.  ``import cnnlib`` does not import TensorFlow; the Keras builders
@@ -15,24 +19,27 @@ TensorFlow a hosted runtime brings).  The tools that build the book's classroom
 editions are a separate package, ``cnnbook`` (``tools/`` in the repository).
 """
 
-from . import checks, datasets, notebook, plotting
+from . import checks, datasets, notebook, plotting, reference
 from .claims import claim
 from .datasets import first_n, load_cifar10, load_mnist, one_hot, scale, to_nchw, to_nhwc
-from .gradcheck import numerical_gradient, rel_error
-from .im2col import col2im, conv_output_size, im2col
-from .layers import (
+from .fast_layers import (
     Affine,
     AveragePooling,
     BatchNormalization,
     Convolution,
     Dropout,
     Flatten,
+    GlobalAveragePooling,
     MaxPooling,
     Relu,
     SoftmaxCrossEntropy,
 )
+from .fast_optimizers import SGD, AdaGrad, Adadelta, Adam, Momentum, Nesterov, RMSprop
+from .geometry import conv_output_size
+from .gradcheck import numerical_gradient, rel_error
 from .models import AlexNet, LeNet, Sequential
-from .optimizers import SGD, AdaGrad, Adadelta, Adam, Momentum, Nesterov, RMSprop
+from . import im2col as _transitional_im2col  # noqa: F401  (issue 20: removed at the end of the restructure)
+from .reference import col2im, im2col
 from .training import History, TrainingDiverged, history_from_keras, train
 
 __version__ = "1.0.0"

@@ -1,7 +1,7 @@
 """What a network costs and what it sees, layer by layer.
 
 ``layer_table(model, input_shape)`` walks a scratch ``Sequential`` (such as
-``cnnlib.LeNet()`` or ``cnnlib.AlexNet()``) and gives, for every layer, its
+``cnnlib.LeNet()`` or ``cnnlib.AlexNet()``, of fast or readable layers) and gives, for every layer, its
 output shape, its trainable parameters, its multiply-adds per image and the
 size of its output (the activation a training step keeps for the backward
 pass).  ``receptive_fields(model, input_shape)`` gives, for every layer, how
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .im2col import resolve_padding
-from .layers import Affine, AveragePooling, Convolution, MaxPooling
+from .geometry import check_input_shape, conv_geometry
+from .reference import Affine, AveragePooling, Convolution, MaxPooling
 
 __all__ = [
     "LayerCost",
@@ -81,11 +81,6 @@ def _model_layers(model):
     return list(layers.items())
 
 
-def _check_input_shape(input_shape):
-    if len(input_shape) != 3 or min(input_shape) < 1:
-        raise ValueError(f"input_shape must be (channels, height, width) of one image; got {input_shape!r}")
-
-
 def layer_table(model, input_shape):
     """A :class:`LayerCost` for every layer of ``model`` on one image of ``input_shape`` (C, H, W).
 
@@ -95,7 +90,7 @@ def layer_table(model, input_shape):
     number, negligible beside them).  Shapes come from a forward pass of a zero
     image in inference mode, so they are the ones the layers really produce.
     """
-    _check_input_shape(input_shape)
+    check_input_shape(input_shape)
     x = np.zeros((1,) + tuple(input_shape), dtype=np.float32)
     rows = []
     for name, layer in _model_layers(model):
@@ -103,7 +98,7 @@ def layer_table(model, input_shape):
         out_shape = tuple(int(s) for s in x.shape[1:])
         params = int(sum(p.size for p in layer.params.values()))
         if isinstance(layer, Convolution):
-            FN, C, FH, FW = layer.W.shape
+            FN, C, FH, FW = layer.params["W"].shape
             macs = FN * out_shape[1] * out_shape[2] * C * FH * FW
         elif isinstance(layer, Affine):
             macs = layer.params["W"].size
@@ -157,13 +152,12 @@ class ReceptiveField:
 def _kernel_stride_pad(layer, in_size):
     """Filter size, stride, the padding before the first row, and the output size (square layers)."""
     if isinstance(layer, Convolution):
-        kh, kw = layer.W.shape[2:]
+        kh, kw = layer.params["W"].shape[2:]
     else:
         kh, kw = layer.pool_h, layer.pool_w
     if kh != kw:
         raise ValueError(f"receptive_fields handles square filters only; {type(layer).__name__} has {kh}x{kw}")
-    (before, _), _ = resolve_padding((in_size, in_size), (kh, kw), layer.stride, layer.pad)
-    out = layer.output_shape((1, in_size, in_size))[1]
+    ((before, _), _), out, _ = conv_geometry((1, 1, in_size, in_size), kh, kw, layer.stride, layer.pad)
     return kh, layer.stride, before, out
 
 
@@ -176,8 +170,7 @@ def receptive_fields(model, input_shape):
     change nothing and are skipped; a dense layer sees the whole image.
     Square images and square filters only.
     """
-    _check_input_shape(input_shape)
-    C, H, W = input_shape
+    C, H, W = check_input_shape(input_shape)
     if H != W:
         raise ValueError(f"receptive_fields handles square images only; got {H}x{W}")
     size, jump, first, n = 1, 1, 0, H

@@ -17,9 +17,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .layers import (
+from . import reference
+from .fast_layers import (
     Affine,
-    AveragePooling,
     BatchNormalization,
     Convolution,
     Dropout,
@@ -28,25 +28,33 @@ from .layers import (
     Relu,
     SoftmaxCrossEntropy,
 )
+from .geometry import check_input_shape
 
 __all__ = ["Sequential", "LeNet", "AlexNet", "conv", "dense", "init_std"]
 
+# The names Sequential gives unnamed layers (Keras's style: conv1, relu2, ...), by reference
+# class, so that a fast layer (a subclass) gets the same name; any other: its class name in lower case.
 _PREFIX = {
-    Convolution: "conv",
-    MaxPooling: "maxpool",
-    AveragePooling: "avgpool",
-    Relu: "relu",
-    Affine: "dense",
-    Flatten: "flatten",
-    Dropout: "dropout",
-    BatchNormalization: "bn",
+    reference.Convolution: "conv",
+    reference.MaxPooling: "maxpool",
+    reference.AveragePooling: "avgpool",
+    reference.Relu: "relu",
+    reference.Affine: "dense",
+    reference.Flatten: "flatten",
+    reference.Dropout: "dropout",
+    reference.BatchNormalization: "bn",
 }
+
+
+def _prefix(layer):
+    return next((_PREFIX[c] for c in type(layer).__mro__ if c in _PREFIX), type(layer).__name__.lower())
 
 
 class Sequential:
     """Layers applied in order, then a softmax cross-entropy loss.
 
-    ``layers``: a list of layers, or of ``(name, layer)`` pairs.  Unnamed
+    ``layers``: a list of layers (the fast ones of ``cnnlib`` or the readable ones of
+    ``cnnlib.reference``: the same names and numbers), or of ``(name, layer)`` pairs.  Unnamed
     layers are named as Keras does: ``conv1``, ``relu2``, ``dense1``, ...
     ``model.params`` and ``model.grads`` map ``"conv1.W"``-style keys to the
     layers' own arrays, so an optimizer that updates ``params`` in place
@@ -59,7 +67,7 @@ class Sequential:
         for item in layers:
             name, layer = item if isinstance(item, tuple) else (None, item)
             if name is None:
-                prefix = _PREFIX.get(type(layer), type(layer).__name__.lower())
+                prefix = _prefix(layer)
                 counts[prefix] = counts.get(prefix, 0) + 1
                 name = f"{prefix}{counts[prefix]}"
             if name in self.layers:
@@ -97,7 +105,7 @@ class Sequential:
         if input_grad:
             return dout
         if layers:
-            getattr(layers[0], "backward_params", layers[0].backward)(dout)
+            layers[0].backward_params(dout)
         return None
 
     def gradient(self, x, t):
@@ -204,9 +212,11 @@ def dense(rng, n_in, n_out, weight_init="he", dtype=np.float32):
     return Affine(W, np.zeros(n_out, dtype))
 
 
-def _check_input_shape(input_shape):
-    if len(input_shape) != 3 or min(input_shape) < 1:
-        raise ValueError(f"input_shape must be (channels, height, width); got {input_shape!r}")
+def _output_shape(layers, input_shape):
+    """One image's output shape after ``layers``."""
+    for layer in layers:
+        input_shape = layer.output_shape(input_shape)
+    return input_shape
 
 
 def _shape_text(value, default):
@@ -258,17 +268,12 @@ def LeNet(input_shape=(1, 28, 28), num_classes=10, weight_init="he", seed=None, 
     ``weight_init``: ``'he'`` (default), ``'xavier'``, or a standard deviation
     such as the original's ``0.01``.  ``seed`` makes the weights reproducible.
     """
-    _check_input_shape(input_shape)
+    C, H, W = check_input_shape(input_shape)
     rng = np.random.default_rng(seed)
-    C, H, W = input_shape
     pool = MaxPooling(2, 2)
     layers = [conv(rng, C, 6, 5, weight_init=weight_init, dtype=dtype), Relu(), pool]
     layers += [conv(rng, 6, 16, 5, weight_init=weight_init, dtype=dtype), Relu(), MaxPooling(2, 2)]
-    shape = input_shape
-    for layer in layers:
-        if hasattr(layer, "output_shape"):
-            shape = layer.output_shape(shape)
-    flat = int(np.prod(shape))
+    flat = int(np.prod(_output_shape(layers, input_shape)))
     layers += [Flatten(), dense(rng, flat, 120, weight_init, dtype), Relu()]
     layers += [dense(rng, 120, 84, weight_init, dtype), Relu(), dense(rng, 84, num_classes, weight_init, dtype)]
     return Sequential(layers)
@@ -297,7 +302,7 @@ def AlexNet(
     ``channels`` and ``hidden`` shrink it (the tests check the gradient of a
     small one).
     """
-    _check_input_shape(input_shape)
+    input_shape = check_input_shape(input_shape)
     if len(channels) != 5:
         raise ValueError(f"channels must list the 5 convolutions' filter counts; got {channels!r}")
     rng = np.random.default_rng(seed)
@@ -310,10 +315,7 @@ def AlexNet(
         conv(rng, c3, c4, 3, 1, "same", **kw), Relu(),
         conv(rng, c4, c5, 3, 1, "same", **kw), Relu(), MaxPooling(3, 2, "same"), BatchNormalization(c5, dtype=dtype),
     ]  # fmt: skip
-    shape = input_shape
-    for layer in layers:
-        if hasattr(layer, "output_shape"):
-            shape = layer.output_shape(shape)
+    shape = _output_shape(layers, input_shape)
     dseed = rng.integers(2**31)
     layers += [
         Flatten(),

@@ -1,8 +1,9 @@
-"""Loop implementations: every output value by an explicit Python loop, as the formula says.
+"""Loop implementations, as the formulas say: the convolution by a loop over every output value,
+im2col by a loop over the kernel offsets (as Deep Learning from Scratch writes it).
 
 They are the definitions that both vectorised versions, the readable
-:mod:`cnnlib.reference` and the fast :mod:`cnnlib.layers`, are measured
-against: the benchmark (``cnnlib.benchmark``) times the fast layers against
+:mod:`cnnlib.reference` and the fast :mod:`cnnlib.fast_layers`, are measured
+against: :func:`cnnlib.timing.conv_vs_naive` times the fast convolution against
 them, and the book's chapters "im2col" and "Performance" compare with them.
 
 Layouts are the scratch layers' NCHW:
@@ -19,23 +20,16 @@ float32 tolerances.
 
 import numpy as np
 
+from .geometry import conv_output_size
+
 __all__ = ["conv_forward_naive", "conv_backward_naive", "im2col_naive"]
 
 
-def _out_size(size, filter_size, stride, pad, what="filter"):
+def _out_size(size, filter_size, stride, pad):
+    """:func:`~cnnlib.geometry.conv_output_size`, for the integer padding these loops handle."""
     if not isinstance(pad, (int, np.integer)) or pad < 0:
         raise ValueError(f"pad must be a non-negative integer here; got {pad!r}")
-    if not isinstance(stride, (int, np.integer)) or stride < 1:
-        raise ValueError(f"stride must be a positive integer; got {stride!r}")
-    span = size + 2 * pad - filter_size
-    if span < 0:
-        raise ValueError(f"the {what} ({filter_size}) is larger than the padded input ({size} + 2 * {pad})")
-    if span % stride:
-        raise ValueError(
-            f"({size} + 2 * {pad} - {filter_size}) / {stride} + 1 is not an integer: "
-            f"change the padding or the stride"
-        )
-    return span // stride + 1
+    return conv_output_size(size, filter_size, stride, pad)
 
 
 def _pad(x, pad):

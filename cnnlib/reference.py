@@ -6,15 +6,16 @@ teach (NCHW, im2col with one patch per *row*), makes fresh arrays and keeps
 only what ``backward`` needs, in the style of *Deep Learning from Scratch*'s
 ``common/layers.py``.
 
-The fast path, :mod:`cnnlib.layers` and :mod:`cnnlib.optimizers`, is what the
-models and ``cnnlib.train`` use: the same classes with the same constructor
-arguments and the same numbers, written for speed (another memory order,
-blocked matrix products, buffers kept between steps; the appendix
-"Performance" explains each trick).  ``tests/test_reference_twins.py`` runs
-both on the same inputs and checks that they agree: forward outputs, every
-gradient and optimizer steps.
+The fast path, :mod:`cnnlib.fast_layers` and :mod:`cnnlib.fast_optimizers`,
+is what ``cnnlib.Convolution``, the models and ``cnnlib.train`` use: each fast
+class is a subclass of the class of the same name here and overrides only what
+it speeds up (the appendix "Performance" explains each trick), plus clear
+errors for bad input.  ``tests/package/test_reference_twins.py`` runs both on
+the same inputs and checks that they agree: forward outputs, every gradient
+and optimizer steps.  Argument checks and the output-size formula are in
+:mod:`cnnlib.geometry`.
 
-The contract every layer keeps (both versions):
+The contract every layer keeps (both paths):
 
 * ``forward(x, train=True)`` returns the output; ``backward(dout)`` takes the
   gradient of the loss with respect to that output and returns the gradient
@@ -23,6 +24,8 @@ The contract every layer keeps (both versions):
   without weights).  ``backward`` writes the gradients into the arrays of
   ``grads`` (``grads["W"][...] = ...``) and an optimizer changes the arrays of
   ``params`` in place, so a model can hand both dicts to an optimizer once.
+  Non-trainable arrays (batch normalisation's running statistics) are in
+  ``state``, saved with a model and never touched by an optimizer.
 
 Shapes: ``x`` is ``(N, C, H, W)`` (batch, channels, height, width) for the
 spatial layers; ``W`` is ``(FN, C, FH, FW)``.  ``pad`` is an integer (the
@@ -30,13 +33,15 @@ textbook's ``P`` on all four sides), ``((top, bottom), (left, right))``, or
 Keras's ``'valid'`` / ``'same'``.
 """
 
+import copy
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .geometry import conv_geometry, conv_output_size, window_arguments  # noqa: F401  (conv_output_size:
+# transitional, for cnnlib.checks until it imports cnnlib.geometry; issue 20)
+
 __all__ = [
-    "conv_output_size",
-    "resolve_padding",
-    "window_arguments",
     "im2col",
     "col2im",
     "Layer",
@@ -49,6 +54,7 @@ __all__ = [
     "Dropout",
     "BatchNormalization",
     "SoftmaxCrossEntropy",
+    "GlobalAveragePooling",
     "Optimizer",
     "SGD",
     "Momentum",
@@ -58,131 +64,6 @@ __all__ = [
     "Adam",
     "Adadelta",
 ]
-
-
-# ---------------------------------------------------------------------------- geometry
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def resolve_padding(input_hw, filter_hw, stride, pad):
-    """Turn any accepted ``pad`` into ``((top, bottom), (left, right))``.
-
-    ``'same'`` follows Keras: the output is ``ceil(size / stride)`` and an odd
-    total padding puts the extra row at the bottom (column at the right).
-
-    >>> resolve_padding((32, 32), (11, 11), 4, "same")
-    ((3, 4), (3, 4))
-    >>> resolve_padding((28, 28), (5, 5), 1, 2)
-    ((2, 2), (2, 2))
-    """
-    if isinstance(pad, str):
-        mode = pad.lower()
-        if mode == "valid":
-            return (0, 0), (0, 0)
-        if mode == "same":
-            pads = []
-            for size, f in zip(input_hw, filter_hw):
-                total = max((-(-size // stride) - 1) * stride + f - size, 0)
-                pads.append((total // 2, total - total // 2))
-            return tuple(pads)
-        raise ValueError(f"padding must be an integer, 'valid' or 'same'; got {pad!r}")
-    if _is_int(pad):
-        if pad < 0:
-            raise ValueError(f"padding must be >= 0; got {pad}")
-        return (int(pad), int(pad)), (int(pad), int(pad))
-    try:
-        (pt, pb), (pl, pr) = pad
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"padding must be an integer, 'valid', 'same' or ((top, bottom), (left, right)); got {pad!r}"
-        ) from None
-    if not all(_is_int(p) for p in (pt, pb, pl, pr)) or min(pt, pb, pl, pr) < 0:
-        raise ValueError(f"padding must be integers >= 0; got {pad!r}")
-    return (int(pt), int(pb)), (int(pl), int(pr))
-
-
-def window_arguments(size, stride, pad, what="pool_size"):
-    """The one check of a layer's window arguments: ``((h, w), stride, pad)``.
-
-    ``size``: a positive integer or a pair of them; ``stride``: a positive
-    integer, or ``None`` for the window's height (Keras's default for
-    pooling); ``pad``: see :func:`resolve_padding`.  Floats are refused, not
-    rounded: ``MaxPooling(2.7)`` is a ``ValueError``.
-
-    >>> window_arguments(3, None, "same")
-    ((3, 3), 3, 'same')
-    """
-    pair = (size, size) if _is_int(size) else size
-    try:
-        h, w = pair
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a positive integer or a pair of them; got {size!r}") from None
-    if not (_is_int(h) and _is_int(w) and h >= 1 and w >= 1):
-        raise ValueError(f"{what} must be a positive integer or a pair of them; got {size!r}")
-    if stride is None:
-        stride = h
-    if not _is_int(stride) or stride < 1:
-        raise ValueError(f"stride must be a positive integer; got {stride!r}")
-    resolve_padding((1, 1), (1, 1), 1, pad)  # raises on a bad spelling
-    return (int(h), int(w)), int(stride), pad
-
-
-def conv_output_size(input_size, filter_size, stride=1, pad=0):
-    """Output length along one axis: ``(input_size + 2 * pad - filter_size) / stride + 1``.
-
-    ``pad`` is an integer (applied on both sides), a pair ``(before, after)``,
-    or Keras's ``'valid'`` / ``'same'``.  With an integer or a pair the formula
-    must divide exactly, as in the textbook: a remainder means the filter
-    would not reach the last rows, so it raises ``ValueError`` with a fix.
-    With ``'valid'`` the remainder is dropped and with ``'same'`` the output is
-    ``ceil(input_size / stride)``, exactly as Keras does.
-
-    >>> conv_output_size(4, 3)
-    2
-    >>> conv_output_size(28, 5, stride=1, pad=2)
-    28
-    >>> conv_output_size(6, 3, stride=2, pad="valid")
-    2
-    """
-    for name, value in (("input_size", input_size), ("filter_size", filter_size), ("stride", stride)):
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    if isinstance(pad, str) and pad.lower() == "same":
-        return -(-input_size // stride)
-    strict = not isinstance(pad, str)
-    if isinstance(pad, str) or _is_int(pad):
-        before, after = resolve_padding((input_size,), (filter_size,), stride, pad)[0]
-    else:
-        before, after = pad
-    padded = input_size + before + after
-    if filter_size > padded:
-        raise ValueError(
-            f"the filter ({filter_size}) is larger than the padded input "
-            f"({input_size} + {before} + {after} = {padded}); use a smaller filter or more padding"
-        )
-    span = padded - filter_size
-    if strict and span % stride:
-        raise ValueError(
-            f"output size ({input_size} + {before + after} - {filter_size}) / {stride} + 1 = "
-            f"{span / stride + 1:g} is not an integer: change the padding or stride so that "
-            f"{stride} divides {span}, or use padding='valid' to drop the last {span % stride} row(s)"
-        )
-    return span // stride + 1
-
-
-def conv_geometry(input_shape, filter_h, filter_w, stride, pad):
-    """``(pads, OH, OW)`` for an NCHW ``input_shape``: the padding and the output size."""
-    if len(input_shape) != 4:
-        raise ValueError(
-            f"expected a 4-D NCHW array (batch, channels, height, width); got shape {tuple(input_shape)}"
-        )
-    _, _, H, W = input_shape
-    (pt, pb), (pl, pr) = resolve_padding((H, W), (filter_h, filter_w), stride, pad)
-    mode = pad if isinstance(pad, str) else None
-    OH = conv_output_size(H, filter_h, stride, mode or (pt, pb))
-    OW = conv_output_size(W, filter_w, stride, mode or (pl, pr))
-    return ((pt, pb), (pl, pr)), OH, OW
 
 
 # ------------------------------------------------------------------------ im2col, col2im
@@ -240,6 +121,31 @@ class Layer:
     def __init__(self):
         self.params, self.grads = {}, {}
 
+    def backward_params(self, dout):
+        """Only the parameter gradients (a model's first layer needs no d loss / d x); returns ``None``."""
+        self.backward(dout)
+
+    def output_shape(self, input_shape):
+        """One image's output shape for one image of ``input_shape``, e.g. ``(C, H, W)`` → ``(FN, OH, OW)``
+        (a forward pass of a zero image, in inference mode, through a copy of the layer)."""
+        x = np.zeros((1,) + tuple(input_shape), dtype=np.float32)
+        return copy.copy(self).forward(x, train=False).shape[1:]
+
+    def __repr__(self):
+        p, kind = self.params, type(self).__name__
+        if "W" in p and p["W"].ndim == 4:
+            FN, C, FH, FW = p["W"].shape
+            return f"{kind}({FN}@{C}x{FH}x{FW}, stride={self.stride}, pad={self.pad!r})"
+        if "W" in p:
+            return f"{kind}({p['W'].shape[0]} -> {p['W'].shape[1]})"
+        if "gamma" in p:
+            return f"{kind}({p['gamma'].size})"
+        if hasattr(self, "pool_h"):
+            return f"{kind}({self.pool_h}x{self.pool_w}, stride={self.stride}, pad={self.pad!r})"
+        if hasattr(self, "rate"):
+            return f"{kind}({self.rate})"
+        return f"{kind}()"
+
 
 class Convolution(Layer):
     """2-D convolution (cross-correlation) as one matrix product, through :func:`im2col`.
@@ -250,10 +156,12 @@ class Convolution(Layer):
 
     def __init__(self, W, b, stride=1, pad=0):
         W, b = np.asarray(W), np.asarray(b)
-        if W.ndim != 4 or b.shape != (W.shape[0],):
-            raise ValueError(f"Convolution needs W (FN, C, FH, FW) and b (FN,); got {W.shape} and {b.shape}")
+        if W.ndim != 4:
+            raise ValueError(f"Convolution weights must be 4-D (FN, C, FH, FW); got shape {W.shape}")
+        if b.shape != (W.shape[0],):
+            raise ValueError(f"Convolution bias must have shape ({W.shape[0]},); got {b.shape}")
         _, self.stride, self.pad = window_arguments(W.shape[2:], stride, pad, "filter size")
-        self.params = {"W": W, "b": b.astype(W.dtype)}
+        self.params = {"W": W, "b": b.astype(W.dtype, copy=False)}
         self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros(b.shape, W.dtype)}
 
     def forward(self, x, train=True):
@@ -375,9 +283,11 @@ class Affine(Layer):
 
     def __init__(self, W, b):
         W, b = np.asarray(W), np.asarray(b)
-        if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise ValueError(f"Affine needs W (D, M) and b (M,); got {W.shape} and {b.shape}")
-        self.params = {"W": W, "b": b.astype(W.dtype)}
+        if W.ndim != 2:
+            raise ValueError(f"Affine weights must be 2-D (D, M); got shape {W.shape}")
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"Affine bias must have shape ({W.shape[1]},); got {b.shape}")
+        self.params = {"W": W, "b": b.astype(W.dtype, copy=False)}
         self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros(b.shape, W.dtype)}
 
     def forward(self, x, train=True):
@@ -493,6 +403,24 @@ class SoftmaxCrossEntropy(Layer):
         return (self.y - self.t) * (dout / N)
 
 
+class GlobalAveragePooling(Layer):
+    """Mean of each channel over the whole image, no weights: ``(N, C, H, W)`` → ``(N, C)``.
+
+    Keras's ``GlobalAveragePooling2D``: a classifier head without a large dense
+    layer.  Backward shares each channel's gradient equally among its ``H * W`` pixels.
+    """
+
+    def forward(self, x, train=True):
+        self.x_shape = x.shape
+        return x.mean(axis=(2, 3))
+
+    def backward(self, dout):
+        N, C, H, W = self.x_shape
+        dx = np.empty(self.x_shape, dtype=dout.dtype)
+        dx[...] = dout.reshape(N, C, 1, 1) / (H * W)
+        return dx
+
+
 # -------------------------------------------------------------------------- optimizers
 class Optimizer:
     """``update(params, grads)`` changes every array of ``params`` in place by its gradient.
@@ -510,11 +438,22 @@ class Optimizer:
         self.state = {}
 
     def update(self, params, grads):
+        """One step.  All or nothing: keys and shapes are checked before any parameter changes."""
+        if params.keys() != grads.keys():
+            differ = sorted(set(params) ^ set(grads))
+            raise KeyError(f"params and grads must have the same keys; these differ: {differ}")
+        for key, p in params.items():
+            if np.shape(grads[key]) != p.shape:
+                raise ValueError(f"gradient for {key!r} has shape {np.shape(grads[key])}, parameter has {p.shape}")
         for key, p in params.items():
             if self.weight_decay:
-                p -= self.learning_rate * self.weight_decay * p
+                self.decay(p)
             self.step(p, grads[key], self.state.setdefault(key, {}))
         self.iterations += 1
+
+    def decay(self, p):
+        """Keras's decoupled weight decay, before the step."""
+        p -= self.learning_rate * self.weight_decay * p
 
     def step(self, p, g, s):
         """Change ``p`` in place by its gradient ``g``; ``s``: this parameter's state."""

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from . import Convolution
+from .fast_layers import Convolution
 from .naive import conv_backward_naive, conv_forward_naive
 
 __all__ = ["time_interleaved", "conv_vs_naive"]

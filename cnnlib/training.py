@@ -8,6 +8,8 @@ import time
 
 import numpy as np
 
+from .allocator import keep_freed_memory
+
 __all__ = ["History", "TrainingDiverged", "train", "history_from_keras"]
 
 
@@ -75,7 +77,8 @@ def train(
     ``on_epoch_end(epoch, model, history)``, if given, is called after each
     epoch's line (to record weights, say); the history then holds that epoch.
     Returns a :class:`History`.  Raises :class:`TrainingDiverged` as soon as a
-    batch's loss is NaN or infinite, naming the epoch and step.
+    batch's loss is NaN or infinite, naming the epoch and step.  On Linux it first
+    asks glibc to keep freed memory for the next step (:mod:`cnnlib.allocator`).
     """
     if len(x_train) != len(t_train):
         raise ValueError(f"{len(x_train)} training inputs but {len(t_train)} labels")
@@ -83,6 +86,7 @@ def train(
         raise ValueError("give both x_test and t_test, or neither")
     if batch_size < 1 or epochs < 1:
         raise ValueError(f"epochs and batch_size must be positive; got {epochs}, {batch_size}")
+    keep_freed_memory()  # a process-wide setting; CNNLIB_KEEP_FREED_MEMORY=0 turns it off
     rng = np.random.default_rng(seed)
     n = len(x_train)
     steps = math.ceil(n / batch_size)

@@ -1,10 +1,6 @@
-"""Shared fixtures of the cnnlib unit tests.
+"""Fixtures shared by the tests (tests/package, the package's own; tests/book, the book's).
 
-Markers (registered below):
-
-* ``keras``: imports TensorFlow/Keras (a few seconds on start-up, then eager
-  ops); ``-m "not keras"`` runs the numpy-only part in a few seconds.
-* ``slow``: a real training run (LeNet on 6,000 MNIST images). CI runs it too.
+The markers ``keras`` and ``slow`` are registered, with their meaning, in pytest.ini.
 
 The gradient checks and Keras comparisons record their largest error; the
 terminal summary prints the worst of each, so a run shows how much headroom
@@ -55,11 +51,6 @@ def _record(kind, value, request, what):
         _WORST[kind] = (value, request.node.nodeid, what)
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "keras: imports TensorFlow/Keras (deselect with -m 'not keras')")
-    config.addinivalue_line("markers", "slow: a real training run of tens of seconds (CI runs it)")
-
-
 def pytest_terminal_summary(terminalreporter):
     if not _WORST:
         return
@@ -96,11 +87,6 @@ def grad_check(request):
         return err
 
     return check
-
-
-def layer_loss(layer, x, dout, train=True):
-    """The scalar ``sum(layer.forward(x) * dout)``, whose gradient is what ``backward(dout)`` returns."""
-    return lambda: float(np.sum(layer.forward(x, train) * dout))
 
 
 @pytest.fixture

@@ -135,7 +135,7 @@ def test_the_wheel_installs_bare_and_imports_without_tensorflow(venv):
     assert not {"tensorflow", "tensorflow-cpu", "keras", "myst-nb", "nbformat"} & set(installed)
     code = textwrap.dedent(
         """\
-        import importlib.util, sys, cnnlib, cnnlib.claims, cnnlib.notebook, cnnlib.checks, cnnlib.benchmark
+        import importlib.util, sys, cnnlib, cnnlib.claims, cnnlib.notebook, cnnlib.checks, cnnlib.timing, cnnlib.anatomy
         assert "site-packages" in cnnlib.__file__, cnnlib.__file__
         assert importlib.util.find_spec("cnnbook") is None  # the book's tooling is not installed with it
         assert not {"tensorflow", "keras", "myst_nb"} & set(sys.modules)

@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 
 from cnnlib.claims import GLUE_PREFIX
 
-BOOK = Path(__file__).resolve().parent.parent / "book"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 
 
 def _stored_glue_outputs():
@@ -68,5 +68,5 @@ def test_claim_outputs_are_the_stored_ones_and_myst_nb_s(monkeypatch):
 
 
 def test_claims_module_does_not_import_myst_nb():
-    source = (Path(__file__).resolve().parent.parent / "cnnlib" / "claims.py").read_text()
+    source = (Path(__file__).resolve().parents[2] / "cnnlib" / "claims.py").read_text()
     assert "from myst_nb" not in source and "import myst_nb" not in source

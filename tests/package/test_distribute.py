@@ -31,7 +31,7 @@ import time
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
 GLOBAL_BATCH = 32
 REPLICAS = 2

@@ -1,5 +1,5 @@
-"""The fast path's own helpers (cnnlib.layers, cnnlib.im2col): the blocked matrix
-products in both of their orders, the remembered geometry, and the malloc setting.
+"""The fast path's own helpers (cnnlib.fast_layers, cnnlib.geometry, cnnlib.allocator): the
+blocked matrix products in both of their orders, the remembered geometry, and the malloc setting.
 
 The layers built on them are checked elsewhere (gradients in test_layers.py,
 the readable twins in test_reference_twins.py, Keras in test_keras_twins.py);
@@ -8,14 +8,16 @@ of more than one block of columns, and the few-rows order of
 ``blocked_matmul_t``.
 """
 
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from cnnlib import Convolution, MaxPooling, layers
-from cnnlib.im2col import geometry
-from cnnlib.reference import conv_geometry
+import cnnlib
+from cnnlib import Convolution, MaxPooling, allocator
+from cnnlib import fast_layers as layers
+from cnnlib.geometry import conv_geometry, conv_output_size, resolve_padding
 
 
 @pytest.mark.parametrize(
@@ -55,23 +57,27 @@ def test_blocked_matmul_is_a_times_b(rng, columns):
     "shape, f, stride, pad",
     [((2, 3, 28, 28), 5, 1, 0), ((1, 3, 32, 32), 11, 4, "same"), ((4, 1, 7, 9), 3, 2, "valid"), ((1, 1, 6, 6), 3, 1, 1)],
 )
-def test_geometry_is_conv_geometry(shape, f, stride, pad):
-    assert geometry(shape, f, f, stride, pad) == conv_geometry(shape, f, f, stride, pad)
-    assert geometry(shape, f, f, stride, pad) == conv_geometry(shape, f, f, stride, pad)  # remembered
+def test_conv_geometry_is_remembered_and_right(shape, f, stride, pad):
+    H, W = shape[2:]
+    pads = resolve_padding((H, W), (f, f), stride, pad)
+    mode = pad if isinstance(pad, str) else None
+    expected = (pads, conv_output_size(H, f, stride, mode or pads[0]), conv_output_size(W, f, stride, mode or pads[1]))
+    assert conv_geometry(shape, f, f, stride, pad) == expected
+    assert conv_geometry(shape, f, f, stride, pad) == expected  # remembered
 
 
-def test_geometry_keeps_the_clear_errors():
+def test_conv_geometry_keeps_the_clear_errors():
     with pytest.raises(ValueError, match="divide|remainder|reach"):
-        geometry((1, 1, 6, 6), 3, 3, 2, 0)  # (6 - 3) / 2 + 1 is not whole
+        conv_geometry((1, 1, 6, 6), 3, 3, 2, 0)  # (6 - 3) / 2 + 1 is not whole
     with pytest.raises(ValueError, match="4-D NCHW"):
-        geometry((6, 6), 3, 3, 1, 0)
+        conv_geometry((6, 6), 3, 3, 1, 0)
     with pytest.raises(ValueError, match="padding"):
-        geometry((1, 1, 6, 6), 3, 3, 1, "full")
+        conv_geometry((1, 1, 6, 6), 3, 3, 1, "full")
 
 
-def test_geometry_accepts_an_unhashable_padding():
-    pads = [[1, 1], [1, 1]]  # a list: not remembered, still computed
-    assert geometry((1, 1, 6, 6), 3, 3, 1, pads) == conv_geometry((1, 1, 6, 6), 3, 3, 1, pads)
+def test_conv_geometry_accepts_an_unhashable_padding():
+    pads = [[1, 1], [1, 1]]  # a list: remembered as a tuple
+    assert conv_geometry((1, 1, 6, 6), 3, 3, 1, pads) == conv_geometry((1, 1, 6, 6), 3, 3, 1, ((1, 1), (1, 1)))
 
 
 def test_layers_still_refuse_a_bad_input_size_after_a_good_one(rng):
@@ -91,12 +97,12 @@ def test_keep_freed_memory_is_applied_on_glibc():
 
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("the C library is not glibc")
-    assert layers.keep_freed_memory() is True
+    assert allocator.keep_freed_memory() is True
 
 
 @pytest.mark.skipif(sys.platform.startswith("linux"), reason="elsewhere than Linux it must do nothing")
 def test_keep_freed_memory_does_nothing_elsewhere():
-    assert layers.keep_freed_memory() is False
+    assert allocator.keep_freed_memory() is False
 
 
 @pytest.mark.parametrize(
@@ -119,3 +125,40 @@ def test_both_input_gradient_paths_match_the_reference(rng, x_shape, w_shape, st
     dout = rng.standard_normal(y.shape)
     np.testing.assert_allclose(fast.backward(dout), slow.backward(dout), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(fast.grads["W"], slow.grads["W"], rtol=1e-12, atol=1e-11)
+
+
+def test_importing_cnnlib_changes_no_process_setting(tmp_path):
+    """No mallopt (nor any other C library call) at import: ``train()`` and the benchmark ask for it."""
+    code = (
+        "import ctypes\n"
+        "loaded = []\n"
+        "class Spy(ctypes.CDLL):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        loaded.append(args)\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "ctypes.CDLL = Spy\n"
+        "import cnnlib, cnnlib.anatomy, cnnlib.allocator, cnnlib.fast_layers, cnnlib.models, cnnlib.timing\n"
+        "cnnlib.LeNet(seed=0)\n"
+        "assert loaded == [], loaded\n"
+        "cnnlib.allocator.keep_freed_memory()\n"
+        "print(len(loaded))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ("1" if sys.platform.startswith("linux") else "0")  # the spy sees the explicit call
+
+
+def test_train_asks_for_the_allocator_setting(monkeypatch, rng):
+    import cnnlib.training
+
+    calls = []
+    monkeypatch.setattr(cnnlib.training, "keep_freed_memory", lambda: calls.append(1))
+    model = cnnlib.Sequential([cnnlib.Flatten(), cnnlib.Affine(rng.standard_normal((16, 3)), np.zeros(3))])
+    x, t = rng.standard_normal((8, 1, 4, 4)), rng.integers(0, 3, 8)
+    cnnlib.train(model, cnnlib.SGD(0.1), x, t, epochs=1, batch_size=4, verbose=False)
+    assert calls == [1]
+
+
+def test_keep_freed_memory_honours_the_environment(monkeypatch):
+    monkeypatch.setenv("CNNLIB_KEEP_FREED_MEMORY", "0")
+    assert allocator.keep_freed_memory() is False

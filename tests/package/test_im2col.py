@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from cnnlib.im2col import col2im, conv_output_size, im2col, resolve_padding
+from cnnlib import col2im, im2col
+from cnnlib.geometry import conv_output_size, resolve_padding
 from padding_by_hand import pads_by_hand
 
 # (input shape NCHW, FH, FW, stride, pad): odd and even kernels, non-square

@@ -21,6 +21,7 @@ from cnnlib import (
     AveragePooling,
     BatchNormalization,
     Convolution,
+    GlobalAveragePooling,
     LeNet,
     MaxPooling,
     Relu,
@@ -90,6 +91,16 @@ def test_pooling_matches_keras(keras, tf, assert_close, rng, kind, padding, pool
     what = f"{kind} pooling {pool}/{stride} {padding}"
     assert_close(out, to_nchw(out_k), RTOL, ATOL, f"{what} forward")
     assert_close(dx, to_nchw(dx_k), RTOL, ATOL, f"{what} dx")
+
+
+def test_global_average_pooling_matches_keras(keras, tf, assert_close, rng):
+    x = rng.standard_normal((2, 3, 7, 10)).astype(F32)
+    scratch = GlobalAveragePooling()
+    out = scratch.forward(x)
+    dout = rng.standard_normal(out.shape).astype(F32)
+    out_k, (dx_k,) = keras_grads(tf, keras.layers.GlobalAveragePooling2D(), [to_nhwc(x)], [], dout)
+    assert_close(out, out_k, RTOL, ATOL, "global average pooling forward")
+    assert_close(scratch.backward(dout), to_nchw(dx_k), RTOL, ATOL, "global average pooling dx")
 
 
 # ---------------------------------------------------------------- Dense

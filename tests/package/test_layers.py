@@ -37,6 +37,7 @@ from cnnlib import (
     Convolution,
     Dropout,
     Flatten,
+    GlobalAveragePooling,
     MaxPooling,
     Relu,
     SoftmaxCrossEntropy,
@@ -162,8 +163,9 @@ def test_convolution_with_a_non_contiguous_kernel_still_computes_dW(rng):
 
 
 # ------------------------------------------------------------------- pooling
-# (x shape, pool, stride, pad): 2/2 non-overlapping (the reshape fast path when it
-# tiles exactly), 3/2 overlapping, 'valid' with remainders, 'same', non-square inputs.
+# (x shape, pool, stride, pad): 2/2 non-overlapping (windows that tile the input exactly:
+# the fast backward writes every pixel once), 3/2 overlapping, 'valid' with remainders,
+# 'same', non-square inputs.
 POOL_CASES = [
     ((2, 3, 6, 8), 2, 2, "valid"),
     ((2, 2, 7, 9), 2, 2, "valid"),
@@ -203,6 +205,13 @@ def test_max_pooling_gradient(grad_check, rng, x_shape, pool, stride, pad):
 def test_average_pooling_gradient(grad_check, rng, x_shape, pool, stride, pad):
     errors = check_all(grad_check, AveragePooling(pool, stride, pad), rng.standard_normal(x_shape), rng, what="AveragePooling")
     assert errors["x"] <= TOL
+
+
+def test_global_average_pooling_gradient_and_values(grad_check, rng):
+    x = rng.standard_normal((2, 3, 4, 5))
+    errors = check_all(grad_check, GlobalAveragePooling(), x, rng, what="GlobalAveragePooling")
+    assert errors["x"] <= TOL
+    np.testing.assert_allclose(GlobalAveragePooling().forward(x), x.reshape(2, 3, 20).sum(axis=2) / 20, rtol=1e-14)
 
 
 @pytest.mark.parametrize("x_shape, pool, stride, pad", POOL_CASES, ids=POOL_IDS)
@@ -433,8 +442,9 @@ def layer_cases(rng, dtype):
     return [
         ("Convolution", Convolution(r(3, 2, 3, 3), r(3), 2, "same"), r(2, 2, 7, 6)),
         ("MaxPooling", MaxPooling(3, 2, "same"), r(2, 2, 7, 6)),
-        ("MaxPooling fast", MaxPooling(2), r(2, 2, 6, 6)),
+        ("MaxPooling tiling", MaxPooling(2), r(2, 2, 6, 6)),
         ("AveragePooling", AveragePooling(3, 2, "same"), r(2, 2, 7, 6)),
+        ("GlobalAveragePooling", GlobalAveragePooling(), r(2, 3, 4, 5)),
         ("Relu", Relu(), r(2, 2, 3, 3)),
         ("Flatten", Flatten(), r(2, 2, 3, 3)),
         ("Affine", Affine(r(18, 4), r(4)), r(2, 2, 3, 3)),
@@ -560,7 +570,7 @@ def test_backward_params_gives_the_same_gradients_as_backward(rng):
          r"Convolution expects a 4-D array \(N, C, H, W\); got shape \(1, 28, 28\)"),
         (MaxPooling(2), np.ones((28, 28)), r"MaxPooling expects a 4-D array .*got shape \(28, 28\)"),
         (AveragePooling(2), np.ones((2, 3, 4, 4, 1)), r"AveragePooling expects a 4-D array .*\(2, 3, 4, 4, 1\)"),
-        (BatchNormalization(3), np.ones((2, 3, 4)), r"BatchNormalization expects \(N, D\) or \(N, C, H, W\); got shape \(2, 3, 4\)"),
+        (BatchNormalization(3), np.ones((2, 3, 4)), r"BatchNormalization\(3\) expects \(N, 3\) or \(N, 3, H, W\); got shape \(2, 3, 4\)"),
         (Affine(np.ones((4, 2)), np.zeros(2)), np.ones(4), r"Affine expects an array \(N, D\) or \(N, \.\.\.\); got shape \(4,\)"),
     ],
     ids=["Convolution", "MaxPooling", "AveragePooling", "BatchNormalization", "Affine"],
@@ -626,7 +636,7 @@ def test_channels_that_do_not_match_the_weights():
         conv.forward(np.ones((2, 3, 8, 8)))
     with pytest.raises(ValueError, match=r"has 28 channels .* NHWC data must be transposed to NCHW"):
         conv.forward(np.ones((2, 28, 28, 1)))  # a Keras-layout batch
-    with pytest.raises(ValueError, match=r"built for 4 channels/features; input shape \(2, 3, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"BatchNormalization\(4\) expects \(N, 4\) or \(N, 4, H, W\); got shape \(2, 3, 5, 5\)"):
         BatchNormalization(4).forward(np.ones((2, 3, 5, 5)))
     with pytest.raises(ValueError, match=r"has 12 features per sample \(shape \(2, 3, 2, 2\)\) but W has 10 rows"):
         Affine(np.ones((10, 3)), np.zeros(3)).forward(np.ones((2, 3, 2, 2)))
@@ -694,7 +704,7 @@ def test_bad_constructor_arguments(make, message):
 
 def test_one_normaliser_for_window_arguments():
     """Pooling and convolution read kernel, stride and padding through one function
-    (``cnnlib.reference.window_arguments``): floats are refused, never rounded."""
+    (``cnnlib.geometry.window_arguments``): floats are refused, never rounded."""
     pool = MaxPooling((2, 3), pad="same")
     assert (pool.pool_h, pool.pool_w, pool.stride, pool.pad) == (2, 3, 2, "same")  # stride defaults to the height
     assert AveragePooling(np.int64(3), np.int32(2)).stride == 2
@@ -705,7 +715,7 @@ def test_one_normaliser_for_window_arguments():
 
 @pytest.mark.parametrize("name", LAYER_NAMES + ["SoftmaxCrossEntropy"])
 def test_backward_before_forward_is_a_clear_error(rng, name):
-    from cnnlib.layers import BackwardBeforeForward
+    from cnnlib.fast_layers import BackwardBeforeForward
 
     layer = dict((n, layer) for n, layer, _ in layer_cases(rng, np.float64)).get(name, SoftmaxCrossEntropy())
     with pytest.raises(BackwardBeforeForward, match=rf"{type(layer).__name__}.backward was called before forward"):

@@ -258,7 +258,7 @@ def test_one_name_per_concept_in_public_signatures():
                  if second_names & set(params) and name not in captions}
     assert offenders == {}, offenders
     for name in ("models.Sequential.forward", "models.Sequential.accuracy", "models.Sequential.gradient",
-                 "layers.SoftmaxCrossEntropy.forward", "reference.SoftmaxCrossEntropy.forward",
+                 "fast_layers.SoftmaxCrossEntropy.check_input", "reference.SoftmaxCrossEntropy.forward",
                  "datasets.first_n", "datasets.one_hot"):
         assert "t" in found[f"cnnlib.{name}"], (name, found[f"cnnlib.{name}"])
     assert {"t_train", "t_test"} <= set(found["cnnlib.training.train"])
@@ -378,6 +378,7 @@ def test_build_lenet_initial_loss_is_about_ln_10(keras, mnist):
 
 
 @pytest.mark.keras
+@pytest.mark.slow
 def test_build_lenet_overfits_64_images(keras, mnist_small):
     """Keras's fit on the same 64 images reaches 100 % (seeds 0-2: by epoch 26-32 of full-batch Adam)."""
     x, y = mnist_small

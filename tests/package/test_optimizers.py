@@ -139,7 +139,7 @@ def snapshot(opt, params):
     """Copies of everything ``update`` may change: the parameters, the per-parameter state, the step count."""
     return (
         {k: v.copy() for k, v in params.items()},
-        {k: tuple(a.copy() for a in slots) for k, slots in opt.state.items()},
+        {k: {n: a.copy() for n, a in slots.items()} for k, slots in opt.state.items()},
         opt.iterations,
     )
 
@@ -150,8 +150,9 @@ def assert_unchanged(opt, params, before, what):
         np.testing.assert_array_equal(params[k], params_before[k], err_msg=f"{what}: params[{k!r}] changed")
     assert opt.state.keys() == state_before.keys(), f"{what}: state created for {set(opt.state) - set(state_before)}"
     for k, slots in opt.state.items():
-        for a, b in zip(slots, state_before[k], strict=True):
-            np.testing.assert_array_equal(a, b, err_msg=f"{what}: state[{k!r}] changed")
+        assert slots.keys() == state_before[k].keys(), f"{what}: state[{k!r}] gained {set(slots) - set(state_before[k])}"
+        for n, a in slots.items():
+            np.testing.assert_array_equal(a, state_before[k][n], err_msg=f"{what}: state[{k!r}][{n!r}] changed")
     assert opt.iterations == iterations, f"{what}: iterations changed"
 
 

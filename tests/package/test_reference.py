@@ -115,6 +115,7 @@ def reference_layers(rng, dtype):
         ref.Convolution(r(3, 2, 3, 3), r(3), 2, "same"),
         ref.MaxPooling(3, 2, "same"),
         ref.AveragePooling(3, 2, "same"),
+        ref.GlobalAveragePooling(),
         ref.Relu(),
         ref.Flatten(),
         ref.Affine(r(18, 4), r(4)),

@@ -1,5 +1,5 @@
 """Twin tests: the readable reference (``cnnlib.reference``) and the fast path
-(``cnnlib.layers``, ``cnnlib.optimizers``, what the models and ``train`` use) give
+(``cnnlib.fast_layers``, ``cnnlib.fast_optimizers``, what the models and ``train`` use) give
 the same numbers, so neither can drift from the other.
 
 Every layer runs on the shapes of ``tests/test_layers.py`` with the same weights,
@@ -29,8 +29,8 @@ import pytest
 from test_layers import CONV_CASES, CONV_IDS, POOL_CASES, POOL_IDS, label_forms, spaced
 
 import cnnlib
-from cnnlib import layers as fast
-from cnnlib import optimizers as fast_opt
+from cnnlib import fast_layers as fast
+from cnnlib import fast_optimizers as fast_opt
 from cnnlib import reference as ref
 
 RTOL64 = ATOL64 = 1e-10
@@ -171,6 +171,34 @@ def test_whole_models(same, rng, which, dtype):
         for m in (model, twin):
             fast_opt.SGD(0.05).update(m.params, m.grads)
     same(model.predict(x), twin.predict(x), f"{which} inference logits", f32)
+
+
+def test_one_model_built_from_either_path_gives_the_same_answers(same, rng):
+    """One hierarchy: a Sequential of readable layers and one of fast layers, both unnamed,
+    get the same layer names, summary, anatomy tables and receptive fields, and the same
+    outputs and gradients (a fast layer is an instance of its reference class)."""
+    from cnnlib import anatomy
+
+    model = cnnlib.AlexNet(channels=(8, 12, 16, 16, 12), hidden=32, seed=0, dtype=np.float64)
+    layers = list(model.layers.values())
+    assert all(isinstance(layer, getattr(ref, type(layer).__name__)) for layer in layers)
+    readable = cnnlib.Sequential([reference_twin(layer) for layer in layers])
+    fast_model = cnnlib.Sequential(layers)
+    assert not any(type(layer).__module__ == "cnnlib.fast_layers" for layer in readable.layers.values())
+    assert list(readable.layers) == list(fast_model.layers) == list(model.layers)
+    assert list(model.layers)[:4] == ["conv1", "relu1", "maxpool1", "bn1"]
+    assert repr(readable) == repr(fast_model)
+    assert readable.summary((3, 32, 32)) == fast_model.summary((3, 32, 32))
+    assert anatomy.layer_table(readable, (3, 32, 32)) == anatomy.layer_table(fast_model, (3, 32, 32))
+    assert sum(row.macs for row in anatomy.layer_table(readable, (3, 32, 32))) > 0
+    fields = anatomy.receptive_fields(readable, (3, 32, 32))
+    assert fields == anatomy.receptive_fields(fast_model, (3, 32, 32)) and len(fields) == 8
+    x, t = rng.random((4, 3, 32, 32)), rng.integers(0, 10, 4)
+    same(fast_model.forward(x, t), readable.forward(x, t), "either path: loss")
+    same(fast_model.backward(), readable.backward(), "either path: d loss / d x")
+    assert fast_model.grads.keys() == readable.grads.keys()
+    for k in fast_model.grads:
+        same(fast_model.grads[k], readable.grads[k], f"either path: grad {k}")
 
 
 # ------------------------------------------------------------------ optimizers

@@ -9,7 +9,7 @@ import pytest
 
 from cnnlib import notebook, tested_stack
 
-REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
 
 
 def _pins():
