@@ -19,7 +19,7 @@ or more, one per bound, ``NAME_at_least``, ``NAME_at_most`` and ``NAME_below``.
 Gluing needs no myst-nb (a reader's runtime has none): the cell's output is the
 display message that ``myst_nb.glue(name, text, display=False)`` sends, built
 here from IPython alone, so the stored notebooks and the book's build see the
-same bytes (tests/test_claim_output.py compares the two in a kernel).
+same bytes (tests/book/test_claim_output.py compares the two in a kernel).
 """
 
 import json

@@ -2,7 +2,7 @@
 
 ``requirements.txt`` is not part of the installed package, so the versions that
 ``cnnlib.notebook.setup()`` compares a reader's runtime with live here;
-tests/test_tested_stack.py keeps the two in agreement.
+tests/package/test_tested_stack.py keeps the two in agreement.
 """
 
 from importlib import metadata

@@ -234,7 +234,7 @@ def test_the_original_keywords_say_which_name_to_pass():
 def _public_signatures():
     """(qualified name, parameter names) of every public function and method of cnnlib but the Keras builders."""
     for info in pkgutil.iter_modules(cnnlib.__path__, "cnnlib."):
-        if info.name == "cnnlib.keras_models":  # imports TensorFlow; tests/test_keras_models.py covers it
+        if info.name == "cnnlib.keras_models":  # imports TensorFlow; tests/package/test_keras_models.py covers it
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():

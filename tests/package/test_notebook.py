@@ -1,7 +1,7 @@
 """cnnlib.notebook.setup(): it changes what its docstring lists and nothing else, hides
 TensorFlow's start-up notices only while TensorFlow is imported (and shows them when the import
 fails), says how to get TensorFlow when there is none, and says so when TensorFlow already runs
-with other thread counts.  The version note is tests/test_tested_stack.py's."""
+with other thread counts.  The version note is tests/package/test_tested_stack.py's."""
 
 import os
 import random

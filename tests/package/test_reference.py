@@ -2,8 +2,8 @@
 (CS231n's ``rel_error <= 1e-7``), values against the definitions, Keras's batch-norm and
 dropout semantics, dtypes, and the params/grads contract.
 
-The cases and helpers are those of ``tests/test_layers.py`` (the fast path), so both
-implementations meet the same bounds on the same shapes; ``tests/test_reference_twins.py``
+The cases and helpers are those of ``tests/package/test_layers.py`` (the fast path), so both
+implementations meet the same bounds on the same shapes; ``tests/package/test_reference_twins.py``
 then checks that the two give the same numbers.
 """
 
@@ -28,7 +28,7 @@ from cnnlib import reference as ref
 
 
 # --------------------------------------------------------------- Dropout
-# (the gradient, scaling and seed tests run for both implementations in tests/test_layers.py)
+# (the gradient, scaling and seed tests run for both implementations in tests/package/test_layers.py)
 def test_dropout_seed_and_bad_rate():
     x = np.ones((10, 10))
     np.testing.assert_array_equal(ref.Dropout(0.5, seed=7).forward(x), ref.Dropout(0.5, seed=7).forward(x))
@@ -39,7 +39,7 @@ def test_dropout_seed_and_bad_rate():
 
 
 # ------------------------------------------------------------ BatchNormalization
-# (the gradient and value tests run for both implementations in tests/test_layers.py)
+# (the gradient and value tests run for both implementations in tests/package/test_layers.py)
 def test_batch_norm_keras_defaults_and_bad_input():
     layer = ref.BatchNormalization(3)
     assert (layer.momentum, layer.epsilon) == (0.99, 1e-3)

@@ -2,7 +2,7 @@
 (``cnnlib.fast_layers``, ``cnnlib.fast_optimizers``, what the models and ``train`` use) give
 the same numbers, so neither can drift from the other.
 
-Every layer runs on the shapes of ``tests/test_layers.py`` with the same weights,
+Every layer runs on the shapes of ``tests/package/test_layers.py`` with the same weights,
 input and ``dout``, twice in a row (the fast path keeps buffers between calls):
 forward output, d loss / d x and every parameter gradient must agree.  Then whole
 models (LeNet and a small AlexNet) built from either set of layers, and every
