@@ -96,7 +96,7 @@ class Sequential:
         ``input_grad=False`` skips d loss / d x, which a training step never
         uses (Keras's ``train_on_batch`` does not compute it either), and
         returns ``None``: the first layer computes only its parameters'
-        gradients, which saves ~20 % of a LeNet step.
+        gradients (``backward_params``), the largest saving of a LeNet step.
         """
         dout = self.loss_layer.backward(dout)
         layers = list(self.layers.values())
