@@ -21,7 +21,10 @@ glue roles are taken out:
       and every number chained to it by ``,``, ``and``, ``or``, ``to``, ``–``
       (``between 2 and 4.5``, ``60%, 65%, 50% and 95%``);
    b. any percentage or factor (``97%``, ``97\\%``, ``10×``, ``10x``): a sentence
-      about what a cell asserts has no other reason to type one.
+      about what a cell asserts has no other reason to type one;
+   c. an offset of a computed bound: a number before above, below, more/less
+      than, before, after ("at least GLUE, 0.2 above the minimum", "5 epochs
+      before the end").
 2. In any sentence: a number right after a comparison (as in 1a) whose value is
    one of the chapter's asserted bounds (read from the ``claim(...)`` calls of
    its code cells: ``at_least=0.97`` matches "at least 97%" and "at least 0.97"),
@@ -69,9 +72,11 @@ def bound_phrase(comparison):
 
 BOUND_PHRASE = bound_phrase(COMPARISON)
 DIRECTED = {"at_least": bound_phrase(AT_LEAST), "at_most": bound_phrase(AT_MOST)}
+# "0.2 above the minimum", "5 points below": an offset that is part of a computed bound
+OFFSET = re.compile(r"(?<![\w.^{])" + NUMBER + UNIT + r"\s+(?:points?\s+|epochs?\s+)?(?:above|below|more\s+than|less\s+than|"
+                    r"before|after)\b", re.IGNORECASE)
 PERCENT_OR_FACTOR = re.compile(r"(?<![\w.^{])" + NUMBER + r"\s*(?:\\?%|×)")
 SENTENCE_END = re.compile(r"(?<=[.!?])\)?\s+|\s*\|\s*|\n\s*\n")
-CLAUSE_END = re.compile(r"[;()]")
 
 
 def prose_blocks(path):
@@ -141,6 +146,24 @@ def is_bound(value, bounds):
     return any(abs(value - b) <= 1e-9 * max(1.0, abs(b)) for b in bounds)
 
 
+def assertion_clause(sentence, start):
+    """The text from the word "assert" at ``start`` to the end of its clause: the first ";", or the ")" that
+    closes a parenthesis the word stands in ("(asserted: at least GLUE), and the original's 95.4%");
+    a parenthesis opened after the word belongs to it ("asserts a plateau (loss at least 2.29)")."""
+    depth = 0
+    for i in range(start, len(sentence)):
+        ch = sentence[i]
+        if ch == ";":
+            return sentence[start:i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return sentence[start:i]
+    return sentence[start:]
+
+
 def end_of_assertion(segment):
     """An assertion's text ends at a colon that follows what it asserts ("asserts at least GLUE: a sample of
     1,000 images is noisy, one image is 0.1%"), not at the colon that introduces it ("asserted: at least GLUE")."""
@@ -156,15 +179,13 @@ def typed_bounds(sentence, bounds=None):
 
     ``bounds``: the chapter's ``{"at_least": {...}, "at_most": {...}}`` (rule 2)."""
     hits = []
-    for clause in CLAUSE_END.split(sentence):  # rule 1: from the word "assert" to the end of its clause
-        m = ASSERTION.search(clause)
-        if not m:
-            continue
-        segment = end_of_assertion(clause[m.start():])
+    for m in ASSERTION.finditer(sentence):  # rule 1: what the assertion says
+        segment = end_of_assertion(assertion_clause(sentence, m.start()))
         found = [b.group(0).strip() for b in BOUND_PHRASE.finditer(segment)]
         covered = " ".join(found)
         found += [p.group(0).strip() for p in PERCENT_OR_FACTOR.finditer(segment) if p.group(0).strip() not in covered]
-        hits += found
+        found += [o.group(0).strip() for o in OFFSET.finditer(segment) if o.group(0).strip() not in " ".join(found)]
+        hits += [h for h in found if h not in hits]
     for kind, pattern in DIRECTED.items():  # rule 2: a comparison with one of the chapter's own bounds
         for b in pattern.finditer(sentence):
             values = numbers_in(b.group("first") + b.group("chain"))
@@ -213,6 +234,8 @@ def test_prose_quotes_bounds_by_glue(path):
     "Asserted: at least 2.29, below 20%, at most 0.35 and at least 70%.",
     "(asserted: the end at least 0.2 above the minimum)",
     "(Asserted for seed 0: at least 90% nines.)",
+    "(asserted: at least GLUE, 0.2 above the minimum)",
+    "The validation loss was lowest after epoch GLUE (asserted: 5 epochs before the end)",
 ])
 def test_typed_bounds_are_found(sentence):
     assert typed_bounds(sentence), sentence
