@@ -62,9 +62,10 @@ COMPARISON = (AT_LEAST + "|" + AT_MOST + r"|more\s+than|fewer\s+than|above|over|
 
 
 def bound_phrase(comparison):
-    """A comparison, an optional "epoch(s)" or "$" of inline math, a number, and the numbers chained to it."""
+    """A comparison, an optional "epoch(s)" or "$" of inline math, a number, and the numbers chained to it.
+    A comparison qualified by "far", "well" or "much" describes, it does not bound."""
     return re.compile(
-        r"(?P<cmp>" + comparison + r")\s*\$?\s*(?:epochs?\s+)?\$?\s*(?P<first>" + NUMBER + UNIT + r")"
+        r"(?<!far )(?<!well )(?<!much )(?P<cmp>" + comparison + r")\s*\$?\s*(?:epochs?\s+)?\$?\s*(?P<first>" + NUMBER + UNIT + r")"
         r"(?P<chain>(?:\s*(?:,|\band\b|\bor\b|\bto\b|–|-)\s*\$?(?:" + NUMBER + UNIT + r"))*)",
         re.IGNORECASE,
     )
@@ -87,10 +88,33 @@ def prose_blocks(path):
     return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
 
 
+def without_code(block):
+    """The block without its code blocks (```python, ```text, ...), keeping the text inside directives
+    (```{solution}, ````{exercise}, :::{note}): their prose is the chapter's prose too."""
+    out, code, directives = [], None, []
+    for line in block.splitlines():
+        if code is not None:  # inside a code block: skipped to its closing fence
+            if line.strip() == code:
+                code = None
+            continue
+        m = re.match(r"^\s*(`{3,}|~{3,}|:{3,})\s*(\S*)", line)
+        if m and directives and line.strip() == directives[-1]:
+            directives.pop()  # a directive's closing fence
+        elif m and m.group(2).startswith("{"):
+            directives.append(m.group(1))  # a directive's opening line: its body is prose, and so is its title
+            title = line.split("}", 1)[1].strip() if "}" in line else ""
+            if title and not m.group(2).startswith(("{solution", "{figure", "{image", "{glossary")):
+                out.append(title)
+        elif m:
+            code = m.group(1)
+        elif not re.match(r"^\s*:[a-z-]+:", line):  # a directive's option line (:label: ...) is not prose
+            out.append(line)
+    return "\n".join(out)
+
+
 def sentences(block):
     """Sentences and table cells of a markdown block, glue roles replaced by GLUE, code spans dropped."""
-    text = GLUE_ROLE.sub("GLUE", block)
-    text = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
+    text = GLUE_ROLE.sub("GLUE", without_code(block))
     text = re.sub(r"`[^`]*`", "CODE", text)
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL)
     for part in SENTENCE_END.split(text):
@@ -100,7 +124,8 @@ def sentences(block):
 
 
 def numbers_in(phrase):
-    """The numeric values of a matched phrase; a percentage as a fraction (97% -> 0.97)."""
+    """The numeric values of a matched phrase, each as ``(value, is_percentage)``; a percentage as a
+    fraction (97% -> (0.97, True))."""
     out = []
     for m in re.finditer(r"(" + NUMBER + r")(\s*\\?%)?", phrase):
         raw = m.group(1).replace(",", "")
@@ -111,13 +136,14 @@ def numbers_in(phrase):
                 value = float(raw)
             except ValueError:
                 continue
-        out.append(value / 100 if m.group(2) else value)
+        out.append((value / 100, True) if m.group(2) else (value, False))
     return out
 
 
 def claim_bounds(path):
-    """``{"at_least": {...}, "at_most": {...}}``: the literal bounds of the chapter's ``claim(...)`` calls
-    (``below`` counts as ``at_most``: both are upper bounds)."""
+    """``{"at_least": {...}, "at_most": {...}}``: the literal bounds of the chapter's ``claim(...)`` calls,
+    each as ``(value, is_percentage)`` (the claim's ``fmt``, by default a percentage); ``below`` counts as
+    ``at_most``: both are upper bounds."""
     bounds = {"at_least": set(), "at_most": set()}
     if path.suffix != ".ipynb":
         return bounds
@@ -132,18 +158,23 @@ def claim_bounds(path):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "claim":
+                fmt = next((kw.value for kw in node.keywords if kw.arg == "fmt"), None)
+                percent = fmt is None or (isinstance(fmt, ast.Constant) and "%" in str(fmt.value))
                 for kw in node.keywords:
                     if kw.arg in ("at_least", "at_most", "below"):
                         try:
                             value = float(ast.literal_eval(kw.value))
                         except (ValueError, TypeError, SyntaxError):
                             continue
-                        bounds["at_least" if kw.arg == "at_least" else "at_most"].add(value)
+                        bounds["at_least" if kw.arg == "at_least" else "at_most"].add((value, percent))
     return bounds
 
 
-def is_bound(value, bounds):
-    return any(abs(value - b) <= 1e-9 * max(1.0, abs(b)) for b in bounds)
+def is_bound(number, bounds):
+    """Whether ``(value, is_percentage)`` is one of ``bounds`` (same value, and a percentage only for a
+    claim glued as one)."""
+    value, percent = number
+    return any(percent == p and abs(value - b) <= 1e-9 * max(1.0, abs(b)) for b, p in bounds)
 
 
 def assertion_clause(sentence, start):
@@ -241,6 +272,13 @@ def test_typed_bounds_are_found(sentence):
     assert typed_bounds(sentence), sentence
 
 
+def test_prose_inside_directives_is_read_and_code_is_not():
+    block = ("Text.\n\n````{exercise} Title\n:label: ex\n\n```python\nacc = 0.97  # asserts at least 97%\n```\n"
+             "````\n\n```{solution} ex\n:class: dropdown\nThe cells assert at most 1.5 points.\n```\n")
+    assert list(sentences(block)) == ["Text.", "Title", "The cells assert at most 1.5 points."]
+    assert [typed_bounds(s) for s in sentences(block)][-1] == ["at most 1.5"]
+
+
 @pytest.mark.parametrize("sentence", [
     "The cell asserts GLUE on the 10,000 test images after 50 epochs.",
     "the cell asserts at least GLUE on the 1,000 and GLUE on the 10,000.",
@@ -259,11 +297,14 @@ def test_glued_or_unasserted_numbers_pass(sentence):
 
 
 def test_a_chapters_own_bound_is_found_without_the_word_assert():
-    bounds = {"at_least": {0.97}, "at_most": {0.2}}
+    bounds = {"at_least": {(0.97, True), (10.0, False)}, "at_most": {(0.2, True), (0.01, False)}}
     assert typed_bounds("the network reaches GLUE (at least 97%)", bounds) == ["at least 97%"]
     assert typed_bounds("its test accuracy stays below 20% for five epochs", bounds) == ["below 20%"]
     assert typed_bounds("the network reaches GLUE (at least 93%)", bounds) == []
     assert typed_bounds("the first epoch with a test accuracy above 20%", bounds) == []  # not the bound's direction
+    assert typed_bounds("LeNet loses at least 10 points", bounds) == ["at least 10"]
+    assert typed_bounds("almost none was active (below 1%)", bounds) == []  # the 0.01 bound is no percentage
+    assert typed_bounds("the logits stay far below 0.2%", bounds) == []  # describes, does not bound
 
 
 def synthetic_notebook(tmp_path, prose):
@@ -287,6 +328,38 @@ def test_the_test_fails_when_a_bound_is_typed_back_in(tmp_path):
         with pytest.raises(AssertionError, match="type an asserted bound"):
             test_prose_quotes_bounds_by_glue(synthetic_notebook(tmp_path, glued.replace(
                 "(asserted: at least {glue:}`lenet_test_acc_10k_bound`)", typed)))
+
+
+BOUND_ROLE = re.compile(r"\{glue(?::[a-z]*)?\}`([^`]*_(?:bound|at_least|at_most|below))`")
+GLUE_MIME = "application/papermill.record/text/plain"
+
+
+def stored_glue(path):
+    """``{name: text}`` of the figures glued in a notebook's stored outputs."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    out = {}
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name and GLUE_MIME in output.get("data", {}):
+                out[name] = str(output["data"][GLUE_MIME]).strip("'\"")
+    return out
+
+
+@pytest.mark.parametrize("path", [p for p in chapters() if p.suffix == ".ipynb"], ids=lambda p: p.name)
+def test_typing_a_chapters_glued_bounds_back_in_is_caught(path):
+    """Each sentence of the real prose that quotes a glued bound fails the test once the bound's stored text
+    ("97.0%", "2.29") is typed in place of its glue role."""
+    stored, bounds = stored_glue(path), claim_bounds(path)
+    checked = 0
+    for block in prose_blocks(path):
+        typed = BOUND_ROLE.sub(lambda m: stored.get(m.group(1), m.group(0)), block)
+        for before, after in zip(sentences(block), sentences(typed)):
+            if before != after:
+                checked += 1
+                assert typed_bounds(after, bounds), f"{path.name}: a typed bound passes unnoticed: {after!r}"
+    if not checked:
+        pytest.skip(f"{path.name} quotes no glued bound whose text is stored (none, or not re-executed yet)")
 
 
 if __name__ == "__main__":
