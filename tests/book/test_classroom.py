@@ -1,5 +1,7 @@
-"""The student edition: solutions become stubs, and every exercise's check works both ways
-on the book's own notebooks (passes on the reference answer, fails on the stub)."""
+"""The student edition: solutions become stubs, the MyST markup plain Markdown, and every
+exercise's check works both ways on the book's own notebooks (passes on the reference answer,
+fails on the stub); the nbgrader course refuses to overwrite a course or to land unignored in
+a repository."""
 
 import json
 import re
@@ -9,9 +11,11 @@ import nbformat
 import pytest
 
 from cnnlib import checks
-from cnnbook.classroom import SOLUTION_RUN_TAG, main, student_edition, student_notebook, stub_source
+from cnnbook.classroom import SOLUTION_RUN_TAG, CourseExists, main, nbgrader_course, student_edition, student_notebook, stub_source
+from cnnbook.markdown import BookText
 
-BOOK = Path(__file__).resolve().parent.parent / "book"
+ROOT = Path(__file__).resolve().parents[2]
+BOOK = ROOT / "book"
 CHECK_CALL = re.compile(r"(?:cnnlib\.)?(?:checks\.)?(check_\w+)\((\w+)\)")
 
 
@@ -123,3 +127,58 @@ def test_command_refuses_to_overwrite_the_book(tmp_path):
         student_edition(BOOK, BOOK)
     with pytest.raises(FileNotFoundError, match="no notebooks"):
         student_edition(tmp_path, tmp_path / "out")
+
+
+RAW_MYST = re.compile(r"\{(exercise|solution|glue|glue:|glue:text|doc|ref|term|note|admonition|code-block)\}|^:label:|^\([\w.-]+\)=",
+                      re.MULTILINE)
+
+
+def test_student_edition_reads_as_plain_markdown(tmp_path):
+    out = tmp_path / "student"
+    student_edition(BOOK, out)
+    for path in out.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert not RAW_MYST.search(cell.source), (path.name, RAW_MYST.search(cell.source).group(0))
+    assert (out / "data" / "full_data_runs.json").is_file(), "the scaling appendix reads it"
+    text = nbformat.read(out / "05_im2col.ipynb", as_version=4)
+    prose = "\n".join(c.source for c in text.cells if c.cell_type == "markdown")
+    assert "**Exercise 1.**" in prose
+
+
+def test_markdown_roles_and_directives():
+    text = BookText(BOOK)
+    text.glue.update(speed="'729×'", ratio="0.9876")
+    text.titles["02_convolution"] = "Convolution"
+    text.labels.update({"ex-a": ("05_im2col", 2), "sec-x": "The section"})
+    md = ("(sec-y)=\n## Title\n\n```{exercise} Pad it\n:label: ex-b\nDo {glue:}`speed` and {glue:text}`ratio:.1%`.\n```\n\n"
+          "```{solution} ex-b\nSecret.\n```\n\nSee {doc}`02_convolution`, {doc}`the next <03_padding_stride>`, "
+          "{ref}`ex-a`, {ref}`sec-x`, {term}`stride <Stride>`.\n\n```{note}\nA note.\n```\n")
+    from cnnbook.classroom import strip_solutions
+    plain, count = text.plain(strip_solutions(md), "05_im2col")
+    assert count == 1
+    assert plain == ("## Title\n\n**Exercise 1.** Pad it\n\nDo 729× and 98.8%.\n\n\nSee Convolution, the next, "
+                     "Exercise 2, The section, stride.\n\n> **Note.**\n>\n> A note.\n"), plain
+
+
+def test_course_is_not_overwritten_without_force(tmp_path, capsys):
+    course = tmp_path / "course"
+    nbgrader_course(BOOK, course)
+    secret = (course / "course_secret").read_text()
+    (course / "nbgrader_config.py").write_text("# my pattern\n")
+    with pytest.raises(CourseExists, match="nbgrader_config.py.*--force"):
+        nbgrader_course(BOOK, course)
+    with pytest.raises(SystemExit) as stopped:
+        main(["student-edition", "--format", "nbgrader", str(course), "--book", str(BOOK)])
+    assert stopped.value.code == 2 and "would overwrite nbgrader_config.py" in capsys.readouterr().err
+    assert (course / "nbgrader_config.py").read_text() == "# my pattern\n"
+    nbgrader_course(BOOK, course, force=True)
+    assert "LmsCollector" in (course / "nbgrader_config.py").read_text()
+    assert (course / "course_secret").read_text() == secret, "--force keeps the course's secret"
+    assert "course_secret" in (course / ".gitignore").read_text()
+
+
+def test_course_refuses_a_folder_the_repository_would_publish():
+    with pytest.raises(ValueError, match="not ignored"):
+        nbgrader_course(BOOK, ROOT / "a-course-that-git-would-publish")
+    assert not (ROOT / "a-course-that-git-would-publish").exists()

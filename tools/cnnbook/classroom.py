@@ -6,31 +6,37 @@ The student edition is a copy of the book's notebooks for handing out:
   keeps its signature and docstring, and its body raises
   ``NotImplementedError`` with a hint (from the cell's ``hint`` metadata, if
   any); other code in the cell is replaced by one such ``raise``;
-* the ``{solution}`` blocks of the exercises are removed from the prose;
+* the ``{solution}`` blocks of the exercises are removed, and the MyST markup
+  (exercises, glued values, cross-references) becomes plain Markdown
+  (:mod:`cnnbook.markdown`), as JupyterLab shows it;
 * all outputs and execution counts are cleared.
 
 The check cells that follow each exercise (``cnnlib.checks.check_*``) stay,
 so a student runs them on their own answer.
 
 ``student-edition --format nbgrader OUTDIR`` writes an nbgrader course instead
-(``OUTDIR/nbgrader_config.py`` and ``OUTDIR/source/<chapter>/<chapter>.ipynb``,
-one assignment per chapter with coding exercises): each solution cell keeps
-the reference answer between ``### BEGIN SOLUTION`` / ``### END SOLUTION``
-(nbgrader turns it into a stub when it generates the student version), each
-check cell becomes an autograded test cell, a hidden-test cell follows it
-(``### BEGIN HIDDEN TESTS``: cases the check does not show, run with cnnlib's
-own implementation of the exercise disabled), and every other cell is locked.
-The book's appendix "For teachers" (``book/teachers.md``) gives the steps.
+(``OUTDIR/nbgrader_config.py``, ``OUTDIR/course_secret`` and
+``OUTDIR/source/<chapter>/<chapter>.ipynb``, one assignment per chapter with
+coding exercises): each solution cell keeps the reference answer between
+``### BEGIN SOLUTION`` / ``### END SOLUTION``, the check cell after it stays
+(locked, for the students), and a graded cell follows it, scored by the
+course's grader (:mod:`cnnbook.grading`, :mod:`cnnbook.nbgrader_plugins`) in a
+fresh process, on the check's cases and on hidden cases drawn from the
+course's secret.  Every other cell is locked.  The book's appendix "For
+teachers" (``book/teachers.md``) gives the steps.
 """
 
 import argparse
 import ast
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+
+from .markdown import BookText
 
 __all__ = [
     "stub_source",
@@ -40,10 +46,9 @@ __all__ = [
     "solution_region_source",
     "nbgrader_notebook",
     "nbgrader_course",
-    "HIDDEN_TESTS",
+    "CourseExists",
     "main",
 ]
-
 SOLUTION_TAG = "solution"
 # A cell that only computes figures an experiment's solution quotes (hidden on the site with
 # remove-cell): the student edition and the nbgrader course leave it out, answer and all.
@@ -100,11 +105,22 @@ def strip_solutions(markdown):
     return _SOLUTION_BLOCK.sub("", markdown)
 
 
-def student_notebook(nb):
-    """A student copy of one notebook (a new ``NotebookNode``; ``nb`` is not changed)."""
+def _markdown(cell, text, stem, count):
+    if text is None:
+        cell.source = strip_solutions(cell.source)
+        return count
+    cell.source, count = text.plain(strip_solutions(cell.source), stem, count)
+    return count
+
+
+def student_notebook(nb, text=None, stem=""):
+    """A student copy of one notebook (a new ``NotebookNode``; ``nb`` is not changed).
+
+    ``text`` (a :class:`cnnbook.markdown.BookText`) turns the MyST markup into plain Markdown.
+    """
     nb = nbformat.from_dict(nb)  # deep copy
     nb.cells = [c for c in nb.cells if SOLUTION_RUN_TAG not in c.get("metadata", {}).get("tags", [])]
-    stubs = 0
+    stubs, count = 0, 0
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if cell.cell_type == "code":
@@ -115,9 +131,19 @@ def student_notebook(nb):
             cell.outputs = []
             cell.execution_count = None
         elif cell.cell_type == "markdown":
-            cell.source = strip_solutions(cell.source)
+            count = _markdown(cell, text, stem, count)
     nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and not c.source.strip())]
     return nb, stubs
+
+
+# files a chapter reads or shows by a relative path
+_EXTRA_FOLDERS = ("data", "images")
+
+
+def _copy_extras(book_dir, text, dest):
+    for folder in _EXTRA_FOLDERS:
+        if (book_dir / folder).is_dir() and f"{folder}/" in text:
+            shutil.copytree(book_dir / folder, dest / folder, dirs_exist_ok=True)
 
 
 def student_edition(book_dir, out_dir):
@@ -129,278 +155,35 @@ def student_edition(book_dir, out_dir):
     if out_dir.resolve() == book_dir.resolve():
         raise ValueError("the student edition must go to another folder than the book itself")
     out_dir.mkdir(parents=True, exist_ok=True)
+    text = BookText(book_dir)
     summary = {}
     for path in notebooks:
-        nb, stubs = student_notebook(nbformat.read(path, as_version=4))
+        raw = path.read_text(encoding="utf-8")
+        nb, stubs = student_notebook(nbformat.reads(raw, as_version=4), text, path.stem)
         nbformat.write(nb, out_dir / path.name)
+        _copy_extras(book_dir, raw, out_dir)
         summary[path.name] = stubs
-    for extra in ("nbval_sanitize.cfg",):
-        if (book_dir / extra).exists():
-            shutil.copy(book_dir / extra, out_dir / extra)
+    _warn_missing(text)
     return summary
 
+
+def _warn_missing(text):
+    if text.missing:
+        print(f"warning: glued values missing from the book's stored outputs (re-execute their chapters): "
+              f"{', '.join(sorted(text.missing))}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------
 # The nbgrader course: ``python -m cnnbook.classroom student-edition --format nbgrader OUTDIR``
 # --------------------------------------------------------------------------------------------
 
-CHECK_POINTS = 2  # the visible check cell of an exercise (the one students run themselves)
-HIDDEN_POINTS = 1  # the hidden-test cell after it (cases the visible check does not show)
+GRADE_PREFIX = "grade_"
 
-# Pasted at the top of every hidden-test cell, so that the cell runs in any kernel with
-# cnnlib, whatever the student defined.  While the student's function runs, the library's own
-# implementations of the exercise raise; every name bound to them (``from cnnlib.im2col import
-# im2col as ref``) is the same function object, whose code is swapped, so no alias escapes.
-_HIDDEN_PRELUDE = '''\
-import contextlib as _contextlib
-import importlib as _importlib
-import numpy as np
-import cnnlib
-
-
-@_contextlib.contextmanager
-def _reference_disabled(*functions):
-    """cnnlib's own implementations raise while the student's function runs."""
-    def refused(*args, **kwargs):
-        raise RuntimeError("this answer calls cnnlib's own implementation: write the computation yourself")
-    saved = [(f, f.__code__) for f in functions]
-    try:
-        for f, _ in saved:
-            f.__code__ = refused.__code__
-        yield
-    finally:
-        for f, code in saved:
-            f.__code__ = code
-
-
-_im2col_module = _importlib.import_module("cnnlib.im2col")
-_layers = _importlib.import_module("cnnlib.layers")
-_naive = _importlib.import_module("cnnlib.naive")
-_reference = _importlib.import_module("cnnlib.reference")
-'''
-
-# Hidden tests, by (notebook stem, name of the first function the solution cell defines).
-# Each computes what it expects before the library is disabled (or from a private formula),
-# then calls the student's function on a case the visible check does not show.
-
-def _maxpool_hidden(seed, shape):
-    """The hidden test of a maxpool_backward exercise: overlapping 3x3 windows, stride 2."""
-    return f'''\
-# overlapping 3x3 windows with stride 2 on a non-square input
-rng = np.random.default_rng({seed})
-x = rng.standard_normal({shape})
-layer = _layers.MaxPooling(3, 2)
-dout = rng.standard_normal(layer.forward(x).shape)
-want = layer.backward(dout)
-with _reference_disabled(_layers.MaxPooling.forward, _layers.MaxPooling.backward,
-                         _reference.MaxPooling.forward, _reference.MaxPooling.backward):
-    got = maxpool_backward(x.copy(), dout.copy(), 3, 2)
-assert np.shape(got) == want.shape, f"shape {{np.shape(got)}}, expected {{want.shape}}"
-assert np.allclose(got, want), "pool 3, stride 2 (overlapping windows): wrong gradient"
-'''
-
-HIDDEN_TESTS = {
-    ("01_why_cnns", "conv_params"): '''\
-# a filter that is not square, on 3 channels; layers of sizes LeNet does not have
-assert conv_params(3, 8, 5, 4) == 8 * 3 * 5 * 4 + 8, "conv_params(C=3, FN=8, FH=5, FW=4)"
-assert conv_params(2, 1, 1, 1) == 3, "conv_params(C=2, FN=1, FH=1, FW=1): two weights and one bias"
-assert dense_params(10, 3) == 33, "dense_params(10, 3)"
-assert dense_params(1, 7) == 14, "dense_params(1, 7)"
-''',
-    ("02_convolution", "conv_forward"): '''\
-# float32 input, a 3x2 filter, stride 2 and padding 2 (the check uses float64 and pad <= 1)
-rng = np.random.default_rng(1202)
-x = rng.standard_normal((2, 3, 9, 8)).astype(np.float32)
-W = rng.standard_normal((5, 3, 3, 2)).astype(np.float32)
-b = rng.standard_normal(5).astype(np.float32)
-want = _naive.conv_forward_naive(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), 2, 2)
-with _reference_disabled(_naive.conv_forward_naive, _layers.Convolution.forward, _im2col_module.im2col,
-                         _im2col_module.im2col_t, _reference.Convolution.forward):
-    got = conv_forward(x.copy(), W.copy(), b.copy(), 2, 2)
-assert np.shape(got) == want.shape, f"stride 2, pad 2: shape {np.shape(got)}, expected {want.shape}"
-assert np.allclose(got, want, rtol=1e-4, atol=1e-4), "stride 2, pad 2, float32: wrong values"
-''',
-    ("03_padding_stride", "conv_output_size"): '''\
-with _reference_disabled(_im2col_module.conv_output_size, _naive._out_size):
-    assert conv_output_size(11, 3, 4, 0) == 3, "conv_output_size(H=11, F=3, S=4, P=0)"
-    assert conv_output_size(1, 1, 1, 0) == 1, "conv_output_size(H=1, F=1, S=1, P=0)"
-    try:
-        got = conv_output_size(3, 5, 1, 0)
-    except ValueError:
-        got = "ValueError"
-assert got == "ValueError", (
-    f"conv_output_size(H=3, F=5, S=1, P=0): the filter is larger than the input, so there is no "
-    f"output; raise ValueError (your function returned {got!r})")
-''',
-    ("04_pooling", "maxpool_backward"): _maxpool_hidden(1204, (2, 2, 9, 7)),
-    ("05_im2col", "my_im2col"): '''\
-# float32, a 3x5 filter, stride 2, padding 2 (the check uses float64 and pad <= 1)
-rng = np.random.default_rng(1205)
-x = rng.standard_normal((2, 3, 9, 7)).astype(np.float32)
-want = _im2col_module.im2col(x, 3, 5, 2, 2)
-with _reference_disabled(_im2col_module.im2col, _im2col_module.im2col_t, _im2col_module.windows,
-                         _naive.im2col_naive, _layers.Convolution.forward, _reference.Convolution.forward):
-    got = my_im2col(x.copy(), 3, 5, 2, 2)
-assert np.shape(got) == want.shape, f"shape {np.shape(got)}, expected {want.shape}"
-assert np.allclose(got, want), "filter 3x5, stride 2, pad 2: wrong values"
-''',
-    ("05_im2col", "my_col2im"): '''\
-# stride 1 and padding 2: every pixel is covered by up to nine overlapping patches
-rng = np.random.default_rng(1206)
-shape = (2, 2, 6, 7)
-col = rng.standard_normal((2 * 8 * 9, 2 * 3 * 3))
-want = _im2col_module.col2im(col, shape, 3, 3, 1, 2)
-with _reference_disabled(_im2col_module.col2im, _im2col_module.col2im_t, _layers.Convolution.backward,
-                         _reference.Convolution.backward):
-    got = my_col2im(col.copy(), shape, 3, 3, 1, 2)
-assert np.shape(got) == want.shape, f"shape {np.shape(got)}, expected {want.shape}"
-assert np.allclose(got, want), "stride 1, pad 2: wrong values (overlapping patches must add up)"
-''',
-    ("06_minibatch", "softmax_cross_entropy_grad"): '''\
-# large logits: exp(1000) overflows unless each row's maximum is subtracted first
-logits = np.array([[1000.0, 0.0, -1000.0], [0.0, 800.0, 1.0], [-5.0, -5.0, -5.0]])
-labels = np.array([0, 2, 1])
-layer = _layers.SoftmaxCrossEntropy()
-layer.forward(logits, labels)
-want = layer.backward()
-with _reference_disabled(_layers.SoftmaxCrossEntropy.forward, _layers.SoftmaxCrossEntropy.backward,
-                         _reference.SoftmaxCrossEntropy.forward, _reference.SoftmaxCrossEntropy.backward), \\
-        np.errstate(all="ignore"):
-    got = softmax_cross_entropy_grad(logits.copy(), labels.copy())
-assert np.all(np.isfinite(got)), "logits of 1000: subtract each row's maximum before np.exp (got inf or nan)"
-assert np.allclose(got, want), "logits of 1000: wrong gradient"
-''',
-    ("06_minibatch", "adam_step"): '''\
-# other hyperparameters than the check's (0.01, 0.9, 0.999, 1e-7), a 2-D parameter, step t = 7
-rng = np.random.default_rng(1207)
-p, g, m = rng.standard_normal((3, 2)), rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
-v = rng.uniform(0.1, 1.0, (3, 2))
-t, lr, b1, b2, eps = 7, 0.003, 0.8, 0.99, 1e-5
-m_want = b1 * m + (1 - b1) * g
-v_want = b2 * v + (1 - b2) * g * g
-p_want = p - lr * np.sqrt(1 - b2**t) / (1 - b1**t) * m_want / (np.sqrt(v_want) + eps)
-with _reference_disabled(cnnlib.optimizers.Adam._step, _reference.Adam.step):
-    got = adam_step(p.copy(), g.copy(), m.copy(), v.copy(), t, lr, b1, b2, eps)
-assert isinstance(got, tuple) and len(got) == 3, "return (new_param, new_m, new_v)"
-for what, a, b in zip(("param", "m", "v"), got, (p_want, m_want, v_want)):
-    assert np.shape(a) == b.shape and np.allclose(a, b), f"lr={lr}, beta1={b1}, beta2={b2}, t={t}: wrong {what}"
-''',
-    ("07_lenet_scratch_mnist", "activation_stds"): '''\
-# another initialisation, another seed, other images
-hidden_net = cnnlib.LeNet(weight_init=0.1, seed=7)
-hidden_x = x_train[100:130]
-want = {name: float(out.std()) for name, out in hidden_net.activations(hidden_x).items()
-        if name.startswith(("conv", "dense"))}
-got = activation_stds(hidden_net, hidden_x)
-assert list(got) == list(want), f"expected the keys {list(want)}, got {list(got)}"
-assert all(np.isclose(got[k], want[k], rtol=1e-4) for k in want), "std 0.1, seed 7: wrong values"
-''',
-    ("08_chainer_to_keras", "scratch_to_keras"): '''\
-# the biases of a fresh LeNet are zero, so the check cannot see a bias left behind: make them not zero
-hidden_scratch, hidden_keras = cnnlib.LeNet(seed=8), cnnlib.build_lenet()
-hidden_rng = np.random.default_rng(1208)
-for key, value in hidden_scratch.params.items():
-    if key.endswith(".b"):
-        value[...] = hidden_rng.uniform(-0.5, 0.5, value.shape)
-scratch_to_keras(hidden_scratch, hidden_keras)
-hidden_images = x_test_10k[-20:]
-assert np.allclose(hidden_keras.get_layer("conv2").bias.numpy(), hidden_scratch.params["conv2.b"]), "conv2: copy the bias"
-assert np.allclose(hidden_keras.predict(hidden_images, verbose=0),
-                   hidden_scratch.predict(cnnlib.to_nchw(hidden_images)), atol=1e-4), "non-zero biases: the logits differ"
-''',
-    ("09_alexnet_keras_mnist", "same_output_shapes"): '''\
-# inputs whose sizes are not multiples of the strides (a private reference: ceil(n / stride))
-def _expected(h, w, c):
-    shapes = []
-    for stride, filters in [(4, 96), (2, None), (1, 256), (2, None), (1, 384), (1, 384), (1, 256), (2, None)]:
-        h, w = -(-h // stride), -(-w // stride)
-        c = filters or c
-        shapes.append((h, w, c))
-    return shapes
-for shape in [(227, 227, 3), (50, 37, 1), (9, 9, 2)]:
-    got = [tuple(s) for s in same_output_shapes(shape)]
-    assert got == _expected(*shape), f"input {shape}: got {got}, expected {_expected(*shape)}"
-''',
-    ("10_alexnet_scratch_cifar10", "confusion_matrix"): '''\
-# plain lists, classes that never occur, and one pair repeated three times
-got = confusion_matrix([2, 2, 2, 0], [1, 1, 1, 0], num_classes=5)
-want = np.zeros((5, 5), dtype=int)
-want[2, 1], want[0, 0] = 3, 1
-assert np.shape(got) == (5, 5), f"num_classes=5: shape {np.shape(got)}, expected (5, 5)"
-assert np.array_equal(got, want), f"expected {want.tolist()}, got {np.asarray(got).tolist()}"
-''',
-    ("11_alexnet_keras_cifar10", "scratch_to_keras"): '''\
-# biases, gammas and betas that are not the defaults 0, 1, 0, so a parameter left behind shows
-hidden_scratch = cnnlib.AlexNet(seed=11)
-hidden_rng = np.random.default_rng(1211)
-for key, value in list(hidden_scratch.params.items()) + list(hidden_scratch.state.items()):
-    if key.endswith((".b", ".gamma", ".beta", ".moving_mean")):
-        value[...] = hidden_rng.uniform(-0.5, 0.5, value.shape) + (1.0 if key.endswith(".gamma") else 0.0)
-    elif key.endswith(".moving_var"):
-        value[...] = hidden_rng.uniform(0.5, 1.5, value.shape)
-hidden_keras = cnnlib.build_alexnet(input_shape=(32, 32, 3))
-scratch_to_keras(hidden_scratch, hidden_keras)
-hidden_images = x_test_10k[-10:]
-assert np.allclose(hidden_keras.get_layer("bn1").beta.numpy(), hidden_scratch.params["bn1.beta"]), "bn1: copy beta"
-assert np.allclose(hidden_keras.get_layer("logits").bias.numpy(), hidden_scratch.params["dense3.b"]), "logits: copy the bias"
-assert np.allclose(hidden_keras.predict(hidden_images, verbose=0),
-                   hidden_scratch.predict(cnnlib.to_nchw(hidden_images)), rtol=1e-3, atol=1e-3), "the logits differ"
-''',
-    ("12_overfitting", "random_crop"): '''\
-# every crop must be a window of the reflect-padded image, and every offset 0 .. 2*pad must occur
-hidden_images = np.arange(300 * 4 * 4, dtype=np.float32).reshape(300, 4, 4, 1)
-hidden_crops = random_crop(hidden_images, 1, np.random.default_rng(1212))
-padded = np.pad(hidden_images, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
-offsets = set()
-for i in range(len(hidden_images)):
-    found = [(dy, dx) for dy in range(3) for dx in range(3)
-             if np.array_equal(hidden_crops[i], padded[i, dy:dy + 4, dx:dx + 4])]
-    assert found, f"crop {i} is not a 4x4 window of the image padded by 1 pixel (mode 'reflect')"
-    offsets.update(found)
-assert len(offsets) == 9, f"pad=1: offsets 0, 1 and 2 in each direction must all occur; seen {sorted(offsets)}"
-uint8_images = np.random.default_rng(0).integers(0, 256, (5, 6, 6, 3), dtype=np.uint8)
-assert random_crop(uint8_images, 2, np.random.default_rng(1)).dtype == np.uint8, "keep the dtype (uint8 images)"
-''',
-    ("performance", "maxpool_backward"): _maxpool_hidden(1213, (2, 3, 7, 9)),
-    ("scaling", "combine_replica_gradients"): '''\
-# 2-D gradients, one replica alone, and very unequal slices
-g1, g2 = np.full((3, 2), 1.0), np.full((3, 2), 4.0)
-assert np.allclose(combine_replica_gradients([g1, g2], [1, 2]), np.full((3, 2), 3.0)), "slices of 1 and 2 rows"
-assert np.allclose(combine_replica_gradients([g2], [5]), g2), "one replica: its own gradient"
-assert np.shape(combine_replica_gradients([g1, g2, g2], [10, 1, 1])) == (3, 2), "keep the gradient's shape"
-''',
-    ("06a_inside_a_conv_layer", "conv_input_grad"): '''\
-# a 5x5 filter, more filters than channels, padding 2, a non-square input
-rng = np.random.default_rng(1106)
-x = rng.standard_normal((2, 3, 9, 7))
-W = rng.standard_normal((5, 3, 5, 5))
-layer = _layers.Convolution(W, np.zeros(5), pad=2)
-dout = rng.standard_normal(layer.forward(x).shape)
-want = layer.backward(dout)
-_reference = _importlib.import_module("cnnlib.reference")
-with _reference_disabled(_layers.Convolution.backward, _im2col_module.col2im, _im2col_module.col2im_t,
-                         _reference.Convolution.backward, _reference.col2im):
-    got = conv_input_grad(dout.copy(), W.copy(), 2)
-assert np.shape(got) == want.shape, f"shape {np.shape(got)}, expected {want.shape}"
-assert np.allclose(got, want), "5x5 filters, 5 filters on 3 channels, pad 2: wrong input gradient"
-''',
-    ("06b_batchnorm_dropout", "batchnorm_backward"): '''\
-# a larger batch, another epsilon, features on very different scales
-rng = np.random.default_rng(1107)
-x = rng.standard_normal((32, 6)) * np.array([0.01, 0.1, 1, 10, 100, 1000]) + 5
-gamma, dout, eps = rng.uniform(-2, 2, 6), rng.standard_normal((32, 6)), 1e-5
-xhat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
-want_dbeta, want_dgamma = dout.sum(axis=0), (dout * xhat).sum(axis=0)
-want_dx = gamma / np.sqrt(x.var(axis=0) + eps) * (dout - want_dbeta / 32 - xhat * want_dgamma / 32)
-_reference = _importlib.import_module("cnnlib.reference")
-with _reference_disabled(_layers.BatchNormalization.backward, _reference.BatchNormalization.backward):
-    got = batchnorm_backward(dout.copy(), x.copy(), gamma.copy(), eps)
-assert isinstance(got, tuple) and len(got) == 3, "return (dx, dgamma, dbeta)"
-for what, a, b in zip(("dx", "dgamma", "dbeta"), got, (want_dx, want_dgamma, want_dbeta)):
-    assert np.shape(a) == b.shape and np.allclose(a, b), f"batch of 32, eps=1e-5: wrong {what}"
-''',
-}
+_GRADE_CELL = """\
+# Graded: the course's grader runs your {function} on the cases of the check above and on hidden
+# cases, in a fresh Python{library}, and gives points per group of cases.
+# Your feedback lists each group and why it passed or not.  Nothing to do in this cell.
+"""
 
 
 def _nbgrader_meta(cell, grade_id, *, grade=False, solution=False, locked=True, points=None):
@@ -460,15 +243,18 @@ def _first_definition(source):
     return None
 
 
-def nbgrader_notebook(nb, stem):
+def nbgrader_notebook(nb, stem, text=None):
     """The nbgrader *source* version of one chapter (a new notebook; ``nb`` is not changed).
 
     Returns ``(notebook, exercises)``: ``exercises`` lists, per coding exercise, the function
-    name, the grade ids of its check and hidden-test cells and their points.
+    name, the grade id of its graded cell and its points.
     """
+    from . import grading
+
     nb = nbformat.from_dict(nb)  # deep copy
     cells, exercises = [], []
     used_ids = set()
+    count = 0
 
     def unique(grade_id):
         base, n = grade_id, 1
@@ -485,7 +271,7 @@ def nbgrader_notebook(nb, stem):
             continue
         cell.metadata.pop("execution", None)
         if cell.cell_type == "markdown":
-            cell.source = strip_solutions(cell.source)
+            count = _markdown(cell, text, stem, count)
             if not cell.source.strip():
                 continue
             cells.append(_nbgrader_meta(cell, unique(f"md_{i}")))
@@ -501,76 +287,186 @@ def nbgrader_notebook(nb, stem):
             cells.append(_nbgrader_meta(cell, unique(f"answer_{name}"), solution=True, locked=False))
             pending = name
             continue
-        if pending is not None:  # the check cell right after a solution: autograded, then the hidden tests
-            name, pending = pending, None
-            check_id = unique(f"check_{name}")
-            cells.append(_nbgrader_meta(cell, check_id, grade=True, points=CHECK_POINTS))
-            exercise = {"function": name, "check": check_id, "check_points": CHECK_POINTS,
-                        "hidden": None, "hidden_points": 0}
-            hidden = HIDDEN_TESTS.get((stem, name))
-            if hidden is None:
-                print(f"warning: {stem}: no hidden test for the exercise {name!r} "
-                      f"(add one to cnnbook.classroom.HIDDEN_TESTS)", file=sys.stderr)
-            else:
-                hidden_cell = nbformat.v4.new_code_cell(
-                    "# Hidden tests: the grader runs more cases of this exercise here.\n"
-                    "### BEGIN HIDDEN TESTS\n" + _HIDDEN_PRELUDE + "\n\n" + hidden.rstrip() + "\n"
-                    "### END HIDDEN TESTS\n"
-                )
-                hidden_id = unique(f"hidden_{name}")
-                cells.append(_nbgrader_meta(hidden_cell, hidden_id, grade=True, points=HIDDEN_POINTS))
-                exercise.update(hidden=hidden_id, hidden_points=HIDDEN_POINTS)
-            exercises.append(exercise)
-            continue
         cells.append(_nbgrader_meta(cell, unique(f"cell_{i}")))
+        if pending is not None:  # the check cell right after a solution: the graded cell follows it
+            name, pending = pending, None
+            ex = grading.find(stem, name)
+            if ex is None:
+                raise LookupError(f"{stem}: the exercise {name!r} has no grader: add one to cnnbook.exercises")
+            library = (" with numpy only (cnnlib switched off)" if ex.block
+                       else " (cnnlib's own implementation of it switched off)" if ex.refuse else "")
+            graded = nbformat.v4.new_code_cell(_GRADE_CELL.format(function=name, library=library))
+            grade_id = unique(f"{GRADE_PREFIX}{name}")
+            cells.append(_nbgrader_meta(graded, grade_id, grade=True, points=ex.points))
+            exercises.append({"function": name, "grade_id": grade_id, "points": ex.points})
     nb.cells = cells
     return nb, exercises
 
 
-NBGRADER_CONFIG = '''\
-"""nbgrader configuration of the course written by `python -m cnnbook.classroom student-edition
---format nbgrader` (the book's appendix "For teachers" gives the steps)."""
+NBGRADER_CONFIG = """\
+\"\"\"nbgrader configuration of the course written by `python -m cnnbook.classroom student-edition
+--format nbgrader` (the book's appendix "For teachers" gives the steps). Edit it freely: the
+generator does not overwrite it without --force.\"\"\"
+
+import os
+
+import cnnbook
+import nbgrader
 
 c = get_config()  # noqa: F821 (nbgrader defines it)
 
 c.CourseDirectory.course_id = "cnn-book"
 
-# Autograding re-runs each submitted notebook from the top. Chapters 7-12 train networks (minutes
-# per cell on two CPU cores), so a cell may run up to 30 minutes before it counts as failed.
+# With RUN_NOTEBOOKS (below), autograde re-runs each notebook from the top; chapters 7-12 train
+# networks (minutes per cell on two CPU cores), so a cell may run 30 minutes before it fails.
 c.Execute.timeout = 1800
 
-# zip_collect: how to read the student and the notebook from the name of a downloaded file.
-# Here  <student id>_<notebook>.ipynb, e.g.  s1234_05_im2col.ipynb  (the student id has no "_").
-# Adapt the pattern to the file names your learning-management system gives.
-c.ZipCollectApp.collector_plugin = "nbgrader.plugins.FileNameCollectorPlugin"
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+)\\.ipynb$"
-'''
+# Grading: the course's grader scores each exercise in a fresh Python from the answer cells'
+# source (never from the student's kernel), on the check's cases and on hidden cases drawn from
+# ./course_secret, and flags tampering (flags/<assignment>/<student>.json, the `flags` column of
+# grades.csv). Graded cells a student deleted are put back and graded.
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "cnnbook.nbgrader_plugins.RestoreCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# The grade does not need the notebook to run, so by default autograde does not run it (a few
+# seconds per student). True: run every notebook from the top first, so the feedback shows the
+# outputs too (the chapters 7-12 then take minutes per student; the grade is the same).
+RUN_NOTEBOOKS = False
+c.Autograde.autograde_preprocessors = [
+    *(["nbgrader.preprocessors.Execute"] if RUN_NOTEBOOKS else []),
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "cnnbook.nbgrader_plugins.GradeAnswers",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Late submissions: {late_percent:g}% of the score per started day after the due date (set the due
+# date with `nbgrader db assignment add NAME --duedate="YYYY-MM-DD HH:MM:SS UTC"`).
+c.AssignLatePenalties.plugin_class = "cnnbook.nbgrader_plugins.LatePenalty"
+c.LatePenalty.percent_per_day = {late_percent:g}
+
+# Feedback: no hidden-test text, one line per error, no paths of this machine, no MathJax from a CDN.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "cnnbook.nbgrader_plugins.PlainFeedback",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.HTMLExporter.template_name = "cnnbook_feedback"
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(cnnbook.__file__), "templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]
+
+# zip_collect: the LMS download, one zip or several (a resubmission: add the new download beside
+# the old and run `nbgrader zip_collect --force NAME`; the newer file of a student wins).
+# Each file's time is its date in the zip. Patterns tried in turn (the notebook must be the
+# assignment's own): Moodle  "Jane Doe_4711_assignsubmission_file_/05_im2col.ipynb",
+# Canvas  "doejane_LATE_4711_123456_05_im2col-1.ipynb", plain  "s4711_05_im2col.ipynb".
+c.ZipCollectApp.extractor_plugin = "cnnbook.nbgrader_plugins.ZipTimesExtractor"
+c.ZipCollectApp.collector_plugin = "cnnbook.nbgrader_plugins.LmsCollector"
+c.ZipTimesExtractor.zip_timezone_hours = 0  # hours east of UTC of the dates in your LMS's zips
+
+# export: only assignments collected so far, with needs_manual_grade and flags columns
+c.ExportApp.plugin_class = "cnnbook.nbgrader_plugins.CourseExport"
+"""
+
+# What a course folder holds that must never be published (student data, answers, the secret).
+COURSE_GITIGNORE = """\
+# Written by cnnbook.classroom: student data and the course's secret stay private.
+course_secret
+gradebook.db
+downloaded/
+submitted/
+autograded/
+feedback/
+flags/
+grades.csv
+.ipynb_checkpoints/
+"""
 
 
-def nbgrader_course(book_dir, out_dir):
-    """Write an nbgrader course directory: ``nbgrader_config.py`` and ``source/<assignment>/``,
-    one assignment per chapter with coding exercises.  Returns ``{assignment: exercises}``."""
+class CourseExists(FileExistsError):
+    """The course folder already has a course; the message says what --force would overwrite."""
+
+
+def _inside_repository_unignored(path):
+    """The repository ``path`` would be published with, if it is in one and not ignored by git."""
+    probe = path if path.exists() else next((p for p in path.parents if p.exists()), path)
+    try:
+        top = subprocess.run(["git", "-C", str(probe), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if top.returncode != 0:
+        return None
+    ignored = subprocess.run(["git", "-C", top.stdout.strip(), "check-ignore", "-q", str(path.resolve() / "gradebook.db")],
+                             capture_output=True, timeout=30)
+    return None if ignored.returncode == 0 else top.stdout.strip()
+
+
+def nbgrader_course(book_dir, out_dir, force=False, late_percent=10):
+    """Write an nbgrader course directory: ``nbgrader_config.py``, ``course_secret`` (kept if
+    present), ``.gitignore`` and ``source/<assignment>/``, one assignment per chapter with
+    coding exercises.  Returns ``{assignment: exercises}``.
+
+    Refuses a folder inside a git repository that does not ignore it, and, without ``force``,
+    a folder that already holds a course (it would overwrite its configuration and sources).
+    """
+    from . import grading
+
     book_dir, out_dir = Path(book_dir), Path(out_dir)
     notebooks = sorted(book_dir.glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"no notebooks in {book_dir}: pass the book's folder with --book")
     if out_dir.resolve() == book_dir.resolve() or book_dir.resolve() in out_dir.resolve().parents:
         raise ValueError("the nbgrader course must go to another folder than the book itself")
+    repository = _inside_repository_unignored(out_dir.resolve())
+    if repository:
+        raise ValueError(
+            f"{out_dir} is inside the git repository {repository} and not ignored by it: the course "
+            f"will hold reference answers, student ids and grades. Write it outside the repository, "
+            f"or to course/ (the book's .gitignore ignores it)")
+    existing = [p for p in [out_dir / "nbgrader_config.py", *sorted((out_dir / "source").glob("*/*.ipynb"))] if p.exists()]
+    if existing and not force:
+        raise CourseExists(
+            f"{out_dir} already holds a course; generating it again would overwrite "
+            + ", ".join(str(p.relative_to(out_dir)) for p in existing[:4])
+            + (f" and {len(existing) - 4} more" if len(existing) > 4 else "")
+            + " (your changes to the configuration, e.g. a zip_collect pattern, and cells added with "
+              "'Create Assignment' would be lost). Pass --force to overwrite them; the gradebook, "
+              "submissions and course_secret are kept. After changing a released assignment, run "
+              "`nbgrader generate_assignment --force NAME` and hand out the new release")
     out_dir.mkdir(parents=True, exist_ok=True)
+    text = BookText(book_dir)
     summary = {}
     for path in notebooks:
-        text = path.read_text(encoding="utf-8")
-        nb, exercises = nbgrader_notebook(nbformat.reads(text, as_version=4), path.stem)
+        raw = path.read_text(encoding="utf-8")
+        nb, exercises = nbgrader_notebook(nbformat.reads(raw, as_version=4), path.stem, text)
         if not exercises:
             continue
         assignment = out_dir / "source" / path.stem
         assignment.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, assignment / path.name)
-        for folder in ("data", "images"):  # files a chapter reads or shows by a relative path
-            if (book_dir / folder).is_dir() and f"{folder}/" in text:
-                shutil.copytree(book_dir / folder, assignment / folder, dirs_exist_ok=True)
+        _copy_extras(book_dir, raw, assignment)
         summary[path.stem] = exercises
-    (out_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG, encoding="utf-8")
+    _warn_missing(text)
+    (out_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(late_percent=late_percent), encoding="utf-8")
+    secret = out_dir / grading.SECRET_FILE
+    if not secret.exists():
+        secret.write_text(grading.new_secret() + "\n", encoding="utf-8")
+        secret.chmod(0o600)
+    ignore = out_dir / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(COURSE_GITIGNORE, encoding="utf-8")
     return summary
 
 
@@ -586,26 +482,30 @@ def main(argv=None):
         default="notebooks",
         help="notebooks: stubs for self-study (default); nbgrader: a course directory for nbgrader",
     )
+    se.add_argument("--force", action="store_true",
+                    help="nbgrader: overwrite an existing course's nbgrader_config.py and sources")
     args = parser.parse_args(argv)
     if args.format == "nbgrader":
         try:
-            course = nbgrader_course(args.book, args.outdir)
-        except (FileNotFoundError, ValueError) as e:
+            course = nbgrader_course(args.book, args.outdir, force=args.force)
+        except (FileNotFoundError, FileExistsError, ValueError, LookupError) as e:
             parser.exit(2, f"error: {e}\n")
         for assignment, exercises in course.items():
-            points = sum(e["check_points"] + e["hidden_points"] for e in exercises)
+            points = sum(e["points"] for e in exercises)
             names = ", ".join(e["function"] for e in exercises)
-            print(f"source/{assignment}: {len(exercises)} exercise(s) ({names}), {points} points")
+            print(f"source/{assignment}: {len(exercises)} exercise(s) ({names}), {points:g} points")
         print(f"nbgrader course written to {args.outdir} (next: cd {args.outdir} && nbgrader generate_assignment NAME)")
+        print(f"keep {Path(args.outdir) / 'course_secret'} private and backed up: the hidden cases are drawn from it")
         return 0
     try:
         summary = student_edition(args.book, args.outdir)
-    except (FileNotFoundError, ValueError) as e:
+    except (FileNotFoundError, ValueError, KeyError) as e:
         parser.exit(2, f"error: {e}\n")
     for name, stubs in summary.items():
         print(f"{name}: {stubs} exercise stub(s)")
     print(f"student edition written to {args.outdir}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,34 @@
+"""Chapter 9: ``same_output_shapes`` (output sizes of AlexNet's layers under 'same' padding)."""
+
+from ..grading import Group, exercise
+
+LAYERS = [(4, 96), (2, None), (1, 256), (2, None), (1, 384), (1, 384), (1, 256), (2, None)]
+
+
+def _expected(h, w, c):
+    shapes = []
+    for stride, filters in LAYERS:  # 'same' padding: ceil(n / stride)
+        h, w = -(-h // stride), -(-w // stride)
+        c = filters or c
+        shapes.append((h, w, c))
+    return shapes
+
+
+def _compare(fn, shapes):
+    for shape in shapes:
+        got = fn(shape)
+        assert got is not None, "same_output_shapes returned None: did you forget `return`?"
+        got = [tuple(int(v) for v in s) for s in got]
+        assert len(got) == 8, f"input {shape}: expected 8 shapes (one per conv and pooling layer), got {len(got)}"
+        want = _expected(*shape)
+        for i, (a, b) in enumerate(zip(got, want)):
+            assert a == b, f"input {shape}, layer {i + 1} of 8: you computed {a}, expected {b}"
+
+
+@exercise("09_alexnet_keras_mnist", "same_output_shapes")
+def groups(rng):
+    hidden = [(int(rng.integers(100, 300)), int(rng.integers(30, 80)), 3), (int(rng.integers(5, 12)),) * 2 + (2,)]
+    return [
+        Group("the check's three inputs", 2, lambda fn: _compare(fn, [(28, 28, 1), (1, 28, 28), (32, 32, 3)])),
+        Group("hidden: inputs whose sizes are not multiples of the strides", 1, lambda fn: _compare(fn, hidden)),
+    ]

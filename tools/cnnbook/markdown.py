@@ -1,0 +1,136 @@
+"""MyST markup of the book turned into the plain Markdown JupyterLab shows (student edition, course).
+
+The site renders ``{exercise}`` directives, ``{glue}`` values and ``{doc}``/``{ref}``/``{term}``
+roles; JupyterLab shows them as raw text.  :class:`BookText` knows the whole book (glued
+values, page titles, labels) and rewrites one notebook's markdown cells:
+
+* ``{exercise}`` blocks become "**Exercise N.** title" and their text (``{solution}`` blocks are
+  removed before); ``{note}``/``{admonition}`` become quoted paragraphs; ``{code-block}`` a
+  plain fenced block;
+* ``{glue:}`` and ``{glue:text}`` become the value stored in the book's notebooks;
+* ``{doc}`` becomes the page's title, ``{ref}`` the section's title or "Exercise N", ``{term}``
+  its text; ``(label)=`` targets and directive options disappear.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["BookText"]
+
+_GLUE_PREFIX = "application/papermill.record/"
+_FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}(?P<arg>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$\n?",
+                    re.MULTILINE | re.DOTALL)
+_OPTION = re.compile(r"^:([\w-]+):[ \t]*(.*)$")
+_ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<text>[^`]*)`")
+_TARGET = re.compile(r"^\((?P<label>[\w.-]+)\)=[ \t]*\n", re.MULTILINE)
+_TITLED = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+_ADMONITIONS = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important", "admonition": ""}
+
+
+def _options(body):
+    """``(options, rest)``: a directive's ``:name: value`` lines at its top, and its text."""
+    options, lines = {}, body.split("\n")
+    while lines and _OPTION.match(lines[0]):
+        key, value = _OPTION.match(lines[0]).groups()
+        options[key] = value
+        lines.pop(0)
+    return options, "\n".join(lines).strip("\n")
+
+
+class BookText:
+    """The book's glued values, titles and labels, to rewrite its notebooks' markdown."""
+
+    def __init__(self, book_dir):
+        self.glue, self.titles, self.labels = {}, {}, {}
+        self.missing = set()  # glued names no notebook's outputs hold
+        for path in sorted(Path(book_dir).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            exercises = 0
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    for out in cell.get("outputs", []):
+                        name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+                        text = out.get("data", {}).get(_GLUE_PREFIX + "text/plain")
+                        if name and text is not None:
+                            self.glue[name] = text
+                    continue
+                if cell.cell_type != "markdown":
+                    continue
+                heading = re.search(r"^#\s+(.+)$", cell.source, re.MULTILINE)
+                if heading and path.stem not in self.titles:
+                    self.titles[path.stem] = heading.group(1).strip()
+                for m in _TARGET.finditer(cell.source):
+                    after = re.match(r"\s*#+\s+(.+)", cell.source[m.end():])
+                    if after:
+                        self.labels[m.group("label")] = after.group(1).strip()
+                for m in _FENCE.finditer(cell.source):
+                    if m.group("name") == "exercise":
+                        exercises += 1
+                        label = _options(m.group("body"))[0].get("label")
+                        if label:
+                            self.labels[label] = (path.stem, exercises)
+
+    def _glue(self, name, fmt=None):
+        if name not in self.glue:  # a chapter stored without its outputs: say so, do not stop
+            self.missing.add(name)
+            return "(a figure the online book shows)"
+        text = self.glue[name]
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return text
+        if fmt and isinstance(value, (int, float)):
+            return format(value, fmt)
+        return str(value)
+
+    def _role(self, match, stem):
+        role, text = match.group("role"), match.group("text")
+        titled = _TITLED.match(text)
+        shown, target = (titled.group("text"), titled.group("target")) if titled else (None, text)
+        if role in ("glue", "glue:", "glue:any", "glue:text"):
+            name, _, fmt = target.partition(":") if role == "glue:text" else (target, "", "")
+            return self._glue(name, fmt or None)
+        if role == "doc":
+            return shown or self.titles.get(Path(target).stem, target)
+        if role in ("ref", "numref"):
+            if shown:
+                return shown
+            found = self.labels.get(target)
+            if isinstance(found, tuple):
+                page, n = found
+                return f"Exercise {n}" if page == stem else f"Exercise {n} of “{self.titles.get(page, page)}”"
+            return found or target.replace("-", " ")
+        if role == "math":
+            return f"${target}$"
+        return shown or target  # {term}, {abbr}, ...
+
+    def plain(self, markdown, stem, start=0):
+        """``(text, exercises)``: ``markdown`` of notebook ``stem`` in plain Markdown; exercises
+        are numbered from ``start + 1``."""
+        count = [start]
+
+        def directive(m):
+            name, arg = m.group("name"), m.group("arg").strip()
+            options, body = _options(m.group("body"))
+            body = _FENCE.sub(directive, body)
+            if name == "exercise":
+                count[0] += 1
+                title = f" {arg}" if arg else ""
+                return f"**Exercise {count[0]}.**{title}\n\n{body}\n"
+            if name == "solution":
+                return ""
+            if name == "code-block":
+                return f"```{arg}\n{body}\n```\n"
+            if name in _ADMONITIONS:
+                title = arg or _ADMONITIONS[name] or options.get("class", "note").capitalize()
+                quoted = "\n".join(f"> {line}" if line else ">" for line in body.split("\n"))
+                return f"> **{title}.**\n>\n{quoted}\n"
+            return f"{body}\n"
+
+        text = _FENCE.sub(directive, markdown)
+        text = _TARGET.sub("", text)
+        text = _ROLE.sub(lambda m: self._role(m, stem), text)
+        return text, count[0]
