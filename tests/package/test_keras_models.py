@@ -4,9 +4,14 @@ AlexNet are checked against their scratch twins in test_keras_twins.py)."""
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
+import cnnlib
 
-import cnnlib  # noqa: E402
+pytestmark = pytest.mark.keras
+
+
+@pytest.fixture(autouse=True)
+def _keras(keras):
+    """Keras imported at the first test, not at collection (``-m "not keras"`` never imports it)."""
 
 
 def test_original_alexnet_keeps_the_notebooks_misread_input():
