@@ -66,7 +66,7 @@ RECORD = ROOT / "records" / "seed_sweep.json"
 GLUE_PREFIX = "application/papermill.record/"
 BOUNDS = ("at_least", "at_most", "below")
 
-# (pattern, replacement template): group 1 is the text before the integer, group 2 the integer.
+# Literal seeds: group 1 is the text before the integer, group 2 the integer.
 SEED_PATTERNS = [
     re.compile(r"(\bseed\s*=\s*)(\d+)\b(?!\s*[.*/+\-])"),
     re.compile(r"(\bdefault_rng\(\s*)(\d+)(?=\s*\))"),
@@ -77,9 +77,9 @@ SEED_PATTERNS = [
 ]
 
 PREAMBLE = """\
-import cnnlib.training as _sweep_training
-_sweep_training.train.__kwdefaults__["seed"] = {seed}
-del _sweep_training
+import cnnlib as _sweep_cnnlib
+_sweep_cnnlib.train.__kwdefaults__["seed"] = {seed}
+del _sweep_cnnlib
 """
 
 
@@ -310,6 +310,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=3600, help="per cell, seconds")
     parser.add_argument("--keras-step", action="store_true", help="measure the Keras AlexNet step time first")
     parser.add_argument("--table", action="store_true", help="print the record's tables and exit")
+    parser.add_argument("--merge", type=Path, nargs="+", default=[],
+                        help="fold these records' chapters and machines into the record (a sweep run beside another)")
     parser.add_argument("--rebound", action="store_true",
                         help="with --table: judge the recorded values against the bounds the notebooks' claim() calls "
                              "state now (book/*.ipynb of the working tree), and save the record")
@@ -320,6 +322,12 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     record = load(args.record)
+    for other in map(load, args.merge):
+        record["chapters"].update(other["chapters"])
+        for cpu, info in other.get("machines", {}).items():
+            record.setdefault("machines", {}).setdefault(cpu, {}).update(info)
+    if args.merge:
+        save(args.record, record)
     if args.table:
         for name, chapter in record["chapters"].items():
             if args.rebound:
