@@ -12,7 +12,8 @@ reference answers.
 import numpy as np
 
 # the readable reference (the code the chapters print) is what an answer is checked against
-from .reference import Convolution, MaxPooling, SoftmaxCrossEntropy, col2im, conv_output_size, im2col
+from .geometry import conv_output_size
+from .reference import Convolution, MaxPooling, SoftmaxCrossEntropy, col2im, im2col
 
 __all__ = [
     "CheckFailed",
@@ -63,7 +64,7 @@ def _passed(name, n):
     print(f"{name}: all {n} cases agree with the reference")
 
 
-_CONV_CASES = [  # (N, C, H, W), (FH, FW), stride, pad
+CONV_CASES = [  # (N, C, H, W), (FH, FW), stride, pad
     ((1, 1, 4, 4), (3, 3), 1, 0),
     ((2, 3, 5, 5), (3, 3), 1, 1),
     ((2, 2, 7, 6), (3, 2), 2, 0),
@@ -115,7 +116,7 @@ def check_im2col(fn, cases=None, seed=0, dtype=np.float64):
     """
     name = "im2col"
     rng = np.random.default_rng(seed)
-    cases = _CONV_CASES if cases is None else cases
+    cases = CONV_CASES if cases is None else cases
     for shape, (FH, FW), S, P in cases:
         x = rng.standard_normal(shape).astype(dtype)
         case = f"x {shape}" + ("" if dtype == np.float64 else f" {np.dtype(dtype).name}") + f", filter {FH}x{FW}, stride {S}, pad {P}"
@@ -174,7 +175,7 @@ def check_col2im(fn, cases=None, seed=1):
     """
     name = "col2im"
     rng = np.random.default_rng(seed)
-    cases = _CONV_CASES if cases is None else cases
+    cases = CONV_CASES if cases is None else cases
     for shape, (FH, FW), S, P in cases:
         OH, OW = conv_output_size(shape[2], FH, S, P), conv_output_size(shape[3], FW, S, P)
         col = rng.standard_normal((shape[0] * OH * OW, shape[1] * FH * FW))
@@ -200,7 +201,7 @@ def check_conv_forward(fn, cases=None, seed=2, dtype=np.float64, filters=4):
     """
     name = "conv_forward"
     rng = np.random.default_rng(seed)
-    cases = _CONV_CASES if cases is None else cases
+    cases = CONV_CASES if cases is None else cases
     tol = {} if dtype == np.float64 else {"rtol": 1e-4, "atol": 1e-4}
     for shape, (FH, FW), S, P in cases:
         x = rng.standard_normal(shape).astype(dtype)
@@ -224,7 +225,7 @@ def check_conv_forward(fn, cases=None, seed=2, dtype=np.float64, filters=4):
     _passed(name, len(cases))
 
 
-_POOL_CASES = [((1, 1, 4, 4), 2, 2), ((2, 3, 6, 6), 2, 2), ((2, 2, 7, 7), 3, 2), ((1, 2, 5, 8), 3, 1)]
+POOL_CASES = [((1, 1, 4, 4), 2, 2), ((2, 3, 6, 6), 2, 2), ((2, 2, 7, 7), 3, 2), ((1, 2, 5, 8), 3, 1)]
 
 
 def _pool_targets(x, pool, S):
@@ -249,7 +250,7 @@ def check_maxpool_backward(fn, cases=None, seed=3):
     """
     name = "maxpool_backward"
     rng = np.random.default_rng(seed)
-    cases = _POOL_CASES if cases is None else cases
+    cases = POOL_CASES if cases is None else cases
     for shape, pool, S in cases:
         x = rng.standard_normal(shape)
         layer = MaxPooling(pool, S)

@@ -6,7 +6,8 @@ import pytest
 import cnnlib
 from cnnlib import checks
 from cnnlib.checks import CheckFailed
-from cnnlib.reference import col2im, conv_output_size, im2col
+from cnnlib.geometry import conv_output_size
+from cnnlib.reference import col2im, im2col
 
 
 def stub(*args, **kwargs):

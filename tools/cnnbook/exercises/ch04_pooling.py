@@ -8,8 +8,8 @@ from ._cases import seed
 
 def maxpool_groups(rng):
     """The check's cases split by overlap, and hidden overlapping windows on a non-square input."""
-    plain = [c for c in checks._POOL_CASES if c[1] <= c[2]]
-    overlapping = [c for c in checks._POOL_CASES if c[1] > c[2]]
+    plain = [c for c in checks.POOL_CASES if c[1] <= c[2]]
+    overlapping = [c for c in checks.POOL_CASES if c[1] > c[2]]
     N, C = int(rng.integers(1, 3)), int(rng.integers(2, 4))
     OH, OW = int(rng.integers(3, 5)), int(rng.integers(2, 5))
     hidden = [((N, C, 2 * OH + 1, 2 * OW + 2), 3, 2)]

@@ -24,8 +24,8 @@ def im2col_groups(rng):
 
 @exercise("05_im2col", "my_col2im")
 def col2im_groups(rng):
-    plain = [c for c in checks._CONV_CASES if not _overlap(c)]
-    overlapping = [c for c in checks._CONV_CASES if _overlap(c)]
+    plain = [c for c in checks.CONV_CASES if not _overlap(c)]
+    overlapping = [c for c in checks.CONV_CASES if _overlap(c)]
     hidden, data = fitting_conv_case(rng, stride=1, pad=2, square=True), seed(rng)
     return [
         Group("the check's patches that do not overlap", 1, lambda fn: checks.check_col2im(fn, cases=plain)),
