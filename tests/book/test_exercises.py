@@ -177,7 +177,7 @@ def test_results_come_back_as_data_not_code():
     evil = ("class Evil:\n    def __reduce__(self):\n        return (print, ('pwned',))\n"
             "def my_im2col(x, filter_h, filter_w, stride=1, pad=0):\n    return Evil()\n")
     result = grading.grade(grading.find("05_im2col", "my_im2col"), evil, SECRET)
-    assert result.score == 0 and "cannot be sent back" in result.lines[0] or "Evil" in result.lines[0], result.lines
+    assert result.score == 0 and "return numbers, arrays, lists, tuples or dicts" in result.lines[0], result.lines
 
 
 def test_an_answer_that_never_returns_is_stopped():
@@ -202,3 +202,18 @@ def test_teachers_page_lists_every_assignment():
     page = (BOOK / "teachers.md").read_text()
     for stem in {stem for stem, *_ in EXERCISES}:
         assert f"`{stem}`" in page, f"book/teachers.md: add the assignment {stem} to the table"
+
+
+def test_two_courses_grade_on_different_hidden_cases():
+    """The hidden group's failure names its case: another secret, another case."""
+    assign = ("def my_col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):\n"
+              "    N, C, H, W = input_shape\n    OH = (H + 2 * pad - filter_h) // stride + 1\n"
+              "    OW = (W + 2 * pad - filter_w) // stride + 1\n"
+              "    p = col.reshape(N, OH, OW, C, filter_h, filter_w)\n"
+              "    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))\n"
+              "    for i in range(OH):\n        for j in range(OW):\n"
+              "            xp[:, :, i*stride:i*stride+filter_h, j*stride:j*stride+filter_w] = p[:, i, j]\n"
+              "    return xp[:, :, pad:pad + H, pad:pad + W]\n")
+    hidden = {secret: _grade("05_im2col", "my_col2im", assign, secret).lines[-1] for secret in ("course A", "course B")}
+    assert all(line.startswith("✗ hidden") for line in hidden.values()), hidden
+    assert hidden["course A"] != hidden["course B"], hidden

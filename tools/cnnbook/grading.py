@@ -33,6 +33,7 @@ import select
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -229,8 +230,6 @@ class Sandbox:
         self.proc.stdin.flush()
 
     def _read(self, n, deadline):
-        import time
-
         data = b""
         fd = self.proc.stdout.fileno()
         while len(data) < n:
@@ -245,8 +244,6 @@ class Sandbox:
         return data
 
     def _receive(self, timeout):
-        import time
-
         deadline = time.monotonic() + timeout
         (n,) = struct.unpack(">I", self._read(4, deadline))
         return json.loads(self._read(n, deadline))

@@ -75,7 +75,7 @@ def encode(value, depth=0):
         return [encode(v, depth + 1) for v in value]
     if isinstance(value, dict):
         return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-    raise TypeError(f"a {type(value).__name__} (return numbers, arrays, lists, tuples or dicts)")
+    raise TypeError(f"the result is a {type(value).__name__}: return numbers, arrays, lists, tuples or dicts")
 
 
 class _Refused:
