@@ -257,13 +257,15 @@ def pinned_versions():
 
 
 def _bound(c):
+    """A claim's bounds as the reader sees its value: '≥ 97%' for a percentage, '≤ 0.5' otherwise."""
+    show = (lambda b: f"{100 * b:g}%") if is_percent(c.get("text")) else (lambda b: f"{b:g}")
     parts = []
     if c.get("at_least") is not None:
-        parts.append(f"≥ {c['at_least']:g}")
+        parts.append(f"≥ {show(c['at_least'])}")
     if c.get("at_most") is not None:
-        parts.append(f"≤ {c['at_most']:g}")
+        parts.append(f"≤ {show(c['at_most'])}")
     if c.get("below") is not None:
-        parts.append(f"< {c['below']:g}")
+        parts.append(f"< {show(c['below'])}")
     return ", ".join(parts) or "—"
 
 

@@ -103,7 +103,7 @@ def test_page_lists_failures_machine_and_budget(status):
     assert "| 09_alexnet_keras_mnist.ipynb | failed | 634.0 | 53 % |" in text
     assert "nbval time (s), Keras step 820 ms" in text
     assert "budget 20 min 00 s, this run is **within** it" in text
-    assert "`acc` = 96.2% (≥ 0.97, FAILED)" in text
+    assert "`acc` = 96.2% (≥ 97%, FAILED)" in text
 
 
 def test_fast_machine_gets_the_fast_budget(status):
@@ -208,7 +208,7 @@ def test_claims_are_listed_thinnest_first_with_the_sweep_range():
     lines = ms.claims_margin_section(CLAIMS, sweep)
     rows = [line for line in lines if line.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == ["loss", "thin", "wide", "free"]
-    assert "| `thin` | 07.ipynb | 97.6% | ≥ 0.97 | +0.56 points | THIN |" in rows[1]
+    assert "| `thin` | 07.ipynb | 97.6% | ≥ 97% | +0.56 points | THIN |" in rows[1]
     assert "96.80% to 98.10% over seeds 1, 2, 3 (Intel Xeon); worst margin -0.20 points, **FAILS**" in rows[1]
     assert "+0.01 (0.4 % of the bound) | THIN" in rows[0]
     assert "| UNBOUNDED | — |" in rows[3]
