@@ -38,7 +38,6 @@ from .fast_optimizers import SGD, AdaGrad, Adadelta, Adam, Momentum, Nesterov, R
 from .geometry import conv_output_size
 from .gradcheck import numerical_gradient, rel_error
 from .models import AlexNet, LeNet, Sequential
-from . import im2col as _transitional_im2col  # noqa: F401  (issue 20: removed at the end of the restructure)
 from .reference import col2im, im2col
 from .training import History, TrainingDiverged, history_from_keras, train
 
