@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 _spec = importlib.util.spec_from_file_location("make_status", REPO / "scripts" / "make_status.py")
 ms = importlib.util.module_from_spec(_spec)
@@ -17,12 +17,12 @@ _spec.loader.exec_module(ms)
 # message attribute truncated, the full report in the element text.
 JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests">
 <testsuite name="pytest" errors="1" failures="3" skipped="1" tests="7" time="754.2">
-<testcase classname="tests.test_layers" name="test_relu_forward" time="0.01" />
-<testcase classname="tests.test_layers" name="test_relu_backward[float32]" time="0.02">
+<testcase classname="tests.package.test_layers" name="test_relu_forward" time="0.01" />
+<testcase classname="tests.package.test_layers" name="test_relu_backward[float32]" time="0.02">
 <failure message="AssertionError: gradients differ&#10;assert 0.1 &lt; 1e-07">&gt; assert err &lt; 1e-7
 E   AssertionError: gradients differ</failure></testcase>
-<testcase classname="tests.test_models" name="test_skipped" time="0.0"><skipped message="no data" /></testcase>
-<testcase classname="tests.test_datasets" name="test_load" time="0.0"><error message="failed on setup with &quot;OSError: no file&quot;">OSError: no file</error></testcase>
+<testcase classname="tests.package.test_models" name="test_skipped" time="0.0"><skipped message="no data" /></testcase>
+<testcase classname="tests.package.test_datasets" name="test_load" time="0.0"><error message="failed on setup with &quot;OSError: no file&quot;">OSError: no file</error></testcase>
 <testcase classname="book.09_alexnet_keras_mnist.ipynb" name="Cell 7" time="201.0"><failure message="#x1B[91mNotebook cell execution failed#x1B[0m&#10;#x1B[94mCell 7: Cell outputs differ&#10;&#10;Input:&#10;#x1B[0mhistory = model.fit(...)&#10;[+3 more lines; full report in element text]">#x1B[91mNotebook cell execution failed#x1B[0m
 #x1B[94mCell 7: Cell outputs differ
 
@@ -74,8 +74,8 @@ def test_read_junit_counts_and_failures(status):
     j = ms.read_junit(status / "junit.xml")
     assert (j["tests"], j["failures"], j["errors"], j["skipped"]) == (7, 3, 1, 1)
     assert j["failed"] == [
-        ("tests/test_layers.py::test_relu_backward[float32]", "failure", "AssertionError: gradients differ assert 0.1 < 1e-07"),
-        ("tests/test_datasets.py::test_load", "error", 'failed on setup with "OSError: no file"'),
+        ("tests/package/test_layers.py::test_relu_backward[float32]", "failure", "AssertionError: gradients differ assert 0.1 < 1e-07"),
+        ("tests/package/test_datasets.py::test_load", "error", 'failed on setup with "OSError: no file"'),
         ("book/09_alexnet_keras_mnist.ipynb::Cell 7", "failure",
          "Notebook cell execution failed Cell 7: Cell outputs differ - mismatch 'stdout'"),
         ("book/09_alexnet_keras_mnist.ipynb::Cell 12", "failure",
@@ -98,7 +98,7 @@ def test_page_lists_failures_machine_and_budget(status):
     assert "7 tests (unit tests and notebook cells): 2 passed, 3 failed, 1 errors, 1 skipped" in text
     assert "book/09_alexnet_keras_mnist.ipynb::Cell 7 [failure]: Notebook cell execution failed" in text
     assert "book/09_alexnet_keras_mnist.ipynb::Cell 12 [failure]:" in text
-    assert "tests/test_datasets.py::test_load [error]" in text
+    assert "tests/package/test_datasets.py::test_load [error]" in text
     # per-notebook time beside the machine's Keras step, against the slow machine's 20 min
     assert "| 09_alexnet_keras_mnist.ipynb | failed | 634.0 | 53 % |" in text
     assert "nbval time (s), Keras step 820 ms" in text
