@@ -38,14 +38,16 @@ import copy
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .geometry import conv_geometry, conv_output_size, window_arguments  # noqa: F401  (conv_output_size:
+from .geometry import conv_geometry, conv_output_size, resolve_padding, window_arguments  # noqa: F401  (conv_output_size:
 # transitional, for cnnlib.checks until it imports cnnlib.geometry; issue 20)
 
 __all__ = [
+    "conv_transpose_output_size",
     "im2col",
     "col2im",
     "Layer",
     "Convolution",
+    "ConvolutionTranspose",
     "MaxPooling",
     "AveragePooling",
     "Relu",
@@ -66,14 +68,60 @@ __all__ = [
 ]
 
 
+def _span(filter_size, dilation):
+    """How many pixels a dilated filter spans: ``D * (K - 1) + 1``."""
+    return dilation * (filter_size - 1) + 1
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _dilation(dilation):
+    if not _is_int(dilation) or dilation < 1:
+        raise ValueError(f"dilation must be a positive integer; got {dilation!r}")
+    return int(dilation)
+
+
+def conv_transpose_output_size(input_size, filter_size, stride=1, pad=0):
+    """Output length of a transposed convolution along one axis: the length whose
+    convolution (same filter, stride, padding) has ``input_size`` outputs.
+
+    An integer ``pad`` P: ``(input_size - 1) * stride + filter_size - 2 * P``; Keras's
+    ``'same'``: ``input_size * stride``; ``'valid'``: ``input_size * stride + max(filter_size - stride, 0)``
+    (as ``Conv2DTranspose``).
+
+    >>> conv_transpose_output_size(3, 3, 2, "valid"), conv_transpose_output_size(4, 4, 2, 1)
+    (7, 8)
+    """
+    for name, value in (("input_size", input_size), ("filter_size", filter_size), ("stride", stride)):
+        if not _is_int(value) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    if isinstance(pad, str) and pad.lower() == "same":
+        return input_size * stride
+    if isinstance(pad, str) and pad.lower() == "valid":
+        return input_size * stride + max(filter_size - stride, 0)
+    (before, after), _ = resolve_padding((1, 1), (1, 1), 1, pad)
+    out = (input_size - 1) * stride + filter_size - before - after
+    if out < 1 or before >= filter_size or after >= filter_size:
+        raise ValueError(
+            f"padding {pad!r} crops more than the filter ({filter_size}) adds: a transposed convolution takes "
+            f"padding up to {filter_size - 1} here"
+        )
+    return out
+
+
 # ------------------------------------------------------------------------ im2col, col2im
-def im2col(x, filter_h, filter_w, stride=1, pad=0):
+def im2col(x, filter_h, filter_w, stride=1, pad=0, dilation=1):
     """Every filter-sized patch of ``x`` as a row.
 
     ``x``: ``(N, C, H, W)``.  Returns ``col``, ``(N * OH * OW, C * FH * FW)``:
     one row per output pixel (image, then output row, then output column),
     holding the patch under the filter there, flattened in ``(C, FH, FW)``
     order, the order of ``W.reshape(FN, -1)``.  Book: chapter "im2col".
+
+    ``dilation`` ``D``: the patch takes every D-th pixel of a window that spans
+    ``D * (FH - 1) + 1`` rows (and columns), as a dilated convolution reads it.
 
     >>> im2col(np.arange(9.0).reshape(1, 1, 3, 3), 2, 2)
     array([[0., 1., 3., 4.],
@@ -83,24 +131,29 @@ def im2col(x, filter_h, filter_w, stride=1, pad=0):
     """
     x = np.asarray(x)
     N, C = x.shape[:2]
-    ((pt, pb), (pl, pr)), OH, OW = conv_geometry(x.shape, filter_h, filter_w, stride, pad)
+    span_h, span_w = _span(filter_h, dilation), _span(filter_w, dilation)
+    ((pt, pb), (pl, pr)), OH, OW = conv_geometry(x.shape, span_h, span_w, stride, pad)
     xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
     # a view of every patch, (N, C, *, *, FH, FW), without a copy; keep every stride-th, OH x OW of them
-    patches = sliding_window_view(xp, (filter_h, filter_w), axis=(2, 3))
+    patches = sliding_window_view(xp, (span_h, span_w), axis=(2, 3))[..., ::dilation, ::dilation]
     patches = patches[:, :, : OH * stride : stride, : OW * stride : stride]
     # (N, OH, OW, C, FH, FW): output pixel first, patch second; reshape makes the one copy
     return patches.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * filter_h * filter_w)
 
 
-def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0, dilation=1):
     """The adjoint of :func:`im2col` (not its inverse): ``(N * OH * OW, C * FH * FW)`` → ``input_shape``.
 
     Every entry of ``col`` is *added* to the input pixel it was copied from,
     so a pixel that several overlapping patches share receives the sum of
     their entries: what backpropagation needs,
     ``<im2col(x), c> == <x, col2im(c)>``.  Book: chapter "im2col".
+
+    Run forwards, it is a transposed convolution (:class:`ConvolutionTranspose`).
     """
-    ((pt, pb), (pl, pr)), OH, OW = conv_geometry(input_shape, filter_h, filter_w, stride, pad)
+    ((pt, pb), (pl, pr)), OH, OW = conv_geometry(
+        input_shape, _span(filter_h, dilation), _span(filter_w, dilation), stride, pad
+    )
     N, C, H, W = input_shape
     expected = (N * OH * OW, C * filter_h * filter_w)
     if col.shape != expected:
@@ -110,7 +163,8 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     # one loop over the FH * FW filter offsets; each adds that offset's entry of every patch
     for i in range(filter_h):
         for j in range(filter_w):
-            img[:, :, i : i + stride * OH : stride, j : j + stride * OW : stride] += patches[:, :, i, j]
+            r, c = i * dilation, j * dilation   # the offset's pixel in the (dilated) window
+            img[:, :, r : r + stride * OH : stride, c : c + stride * OW : stride] += patches[:, :, i, j]
     return img[:, :, pt : pt + H, pl : pl + W]
 
 
@@ -152,10 +206,20 @@ class Convolution(Layer):
 
     ``W``: ``(FN, C, FH, FW)``, ``b``: ``(FN,)``, ``x``: ``(N, C, H, W)`` → ``(N, FN, OH, OW)``.
     Book: chapters "Convolution" and "im2col".
+
+    ``dilation`` ``D``: the filter's taps are ``D`` pixels apart, so it spans
+    ``D * (FH - 1) + 1`` rows and columns (Keras's ``dilation_rate``); the output
+    size is :func:`~cnnlib.geometry.conv_output_size` with that span.
     """
 
-    def __init__(self, W, b, stride=1, pad=0):
+    def __init__(self, W, b, stride=1, pad=0, dilation=1):
         W, b = np.asarray(W), np.asarray(b)
+        self.dilation = _dilation(dilation)
+        if self.dilation != 1 and type(self).forward is not Convolution.forward:
+            raise ValueError(
+                f"dilation={dilation} is implemented by cnnlib.reference.Convolution only; "
+                f"{type(self).__module__}.{type(self).__name__} would ignore it"
+            )
         if W.ndim != 4:
             raise ValueError(f"Convolution weights must be 4-D (FN, C, FH, FW); got shape {W.shape}")
         if b.shape != (W.shape[0],):
@@ -168,8 +232,9 @@ class Convolution(Layer):
         W, b = self.params["W"], self.params["b"]
         FN, C, FH, FW = W.shape
         N = x.shape[0]
-        _, OH, OW = conv_geometry(x.shape, FH, FW, self.stride, self.pad)
-        col = im2col(x, FH, FW, self.stride, self.pad)     # (N*OH*OW, C*FH*FW)
+        D = self.dilation
+        _, OH, OW = conv_geometry(x.shape, _span(FH, D), _span(FW, D), self.stride, self.pad)
+        col = im2col(x, FH, FW, self.stride, self.pad, D)  # (N*OH*OW, C*FH*FW)
         out = col @ W.reshape(FN, -1).T + b                # (N*OH*OW, FN)
         self.x_shape, self.col = x.shape, col
         return out.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)
@@ -181,7 +246,52 @@ class Convolution(Layer):
         self.grads["W"][...] = (dout.T @ self.col).reshape(W.shape)
         self.grads["b"][...] = dout.sum(axis=0)
         dcol = dout @ W.reshape(FN, -1)                    # (N*OH*OW, C*FH*FW)
-        return col2im(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+        return col2im(dcol, self.x_shape, FH, FW, self.stride, self.pad, self.dilation)
+
+
+class ConvolutionTranspose(Layer):
+    """Transposed convolution: the backward pass of a :class:`Convolution`, run forwards.
+
+    ``W``: ``(C, FN, FH, FW)`` and ``b``: ``(FN,)``; ``x``: ``(N, C, H, W)`` → ``(N, FN, OH, OW)``
+    with ``OH = conv_transpose_output_size(H, FH, stride, pad)``.  Each input pixel
+    becomes one row, the row times ``W`` spreads it over a filter-sized window of the
+    output, and :func:`col2im` adds the overlapping windows up: exactly what
+    ``Convolution(W, ...).backward`` does with a gradient, so
+    ``ConvolutionTranspose(W, 0, S, P).forward(x) == Convolution(W, 0, S, P).backward(x)``
+    for a convolution whose output has ``x``'s shape.  Keras: ``Conv2DTranspose``, whose
+    kernel is ``W.transpose(2, 3, 1, 0)``.  Its own backward pass is that convolution's
+    forward pass (im2col).
+    """
+
+    def __init__(self, W, b, stride=1, pad=0):
+        W, b = np.asarray(W), np.asarray(b)
+        if W.ndim != 4 or b.shape != (W.shape[1],):
+            raise ValueError(f"ConvolutionTranspose needs W (C, FN, FH, FW) and b (FN,); got {W.shape} and {b.shape}")
+        _, self.stride, self.pad = window_arguments(W.shape[2:], stride, pad, "filter size")
+        self.params = {"W": W, "b": b.astype(W.dtype)}
+        self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros(b.shape, W.dtype)}
+
+    def forward(self, x, train=True):
+        W, b = self.params["W"], self.params["b"]
+        C, FN, FH, FW = W.shape
+        N, _, H, Wd = x.shape
+        OH = conv_transpose_output_size(H, FH, self.stride, self.pad)
+        OW = conv_transpose_output_size(Wd, FW, self.stride, self.pad)
+        rows = x.transpose(0, 2, 3, 1).reshape(-1, C)       # one row per input pixel, (N*H*W, C)
+        col = rows @ W.reshape(C, -1)                       # each spread over a window, (N*H*W, FN*FH*FW)
+        out = col2im(col, (N, FN, OH, OW), FH, FW, self.stride, self.pad)
+        self.rows, self.x_shape = rows, x.shape
+        return out + b.reshape(1, FN, 1, 1)
+
+    def backward(self, dout):
+        W = self.params["W"]
+        C, FN, FH, FW = W.shape
+        N, _, H, Wd = self.x_shape
+        col = im2col(dout, FH, FW, self.stride, self.pad)   # (N*H*W, FN*FH*FW): the convolution's forward
+        self.grads["W"][...] = (self.rows.T @ col).reshape(W.shape)
+        self.grads["b"][...] = dout.sum(axis=(0, 2, 3))
+        dx = col @ W.reshape(C, -1).T                       # (N*H*W, C)
+        return dx.reshape(N, H, Wd, C).transpose(0, 3, 1, 2)
 
 
 class MaxPooling(Layer):
