@@ -33,8 +33,8 @@
       position: function (i, j, n, m) { return "output (" + i + ", " + j + ") of " + n + " × " + m; },
       errLarger: function (k, h, a, b) { return "the kernel (" + k + ") is larger than the padded input (" + h + " + " + a + " + " + b + " = " + (h + a + b) + "): use a smaller kernel or more padding"; },
       errDivide: function (span, s) { return "(" + span + ") / " + s + " is not an integer: " + s + " does not divide " + span + "; change the padding or the stride, or use 'valid' to drop the last " + (span % s) + " row(s)"; },
-      errTransposed: "a transposed convolution takes 'valid' or an integer padding up to K - 1 here",
-      transposedNote: "Transposed: the input is spread out with S - 1 zeros between its cells and padded with D(K - 1) - P zeros, then a stride-1 convolution runs over it.",
+      errTransposed: "a transposed convolution takes an integer padding up to D(K - 1) here",
+      transposedNote: "Transposed: the input is spread out with S - 1 zeros between its cells and padded with D(K - 1) zeros minus the padding, then a stride-1 convolution runs over it.",
       dot: "Dot product", sum: "sum",
       poolOut: "max pooling output", dx: "gradient d x", dout: "gradient d out",
       routeTo: function (g, r, c) { return "gradient " + g + " goes to input (" + r + ", " + c + ")"; },
@@ -75,8 +75,8 @@
       position: function (i, j, n, m) { return "出力 (" + i + ", " + j + ")（全体 " + n + " × " + m + "）"; },
       errLarger: function (k, h, a, b) { return "カーネル (" + k + ") がパディング後の入力 (" + h + " + " + a + " + " + b + " = " + (h + a + b) + ") より大きい：カーネルを小さくするかパディングを増やす"; },
       errDivide: function (span, s) { return "(" + span + ") / " + s + " が整数にならない：" + s + " は " + span + " を割り切らない。パディングかストライドを変えるか、'valid' で最後の " + (span % s) + " 行を捨てる"; },
-      errTransposed: "ここでの転置畳み込みは 'valid' か K - 1 以下の整数パディングを受け付ける",
-      transposedNote: "転置畳み込み：入力のセルの間に S - 1 個のゼロを挟んで広げ、周囲を D(K - 1) - P 個のゼロで埋めてから、ストライド 1 の畳み込みを行う。",
+      errTransposed: "ここでの転置畳み込みの整数パディングは D(K - 1) まで",
+      transposedNote: "転置畳み込み：入力のセルの間に S - 1 個のゼロを挟んで広げ、周囲を D(K - 1) 個からパディング分を引いた数のゼロで埋めてから、ストライド 1 の畳み込みを行う。",
       dot: "内積", sum: "合計",
       poolOut: "最大値プーリングの出力", dx: "勾配 d x", dout: "勾配 d out",
       routeTo: function (g, r, c) { return "勾配 " + g + " は入力 (" + r + ", " + c + ") へ"; },
@@ -135,16 +135,24 @@
     r.out = Math.floor(travel / s) + 1;
     return r;
   }
-  // Transposed convolution along one axis, as the equivalent stride-1 convolution over
-  // the input spread out with S - 1 zeros between cells and padded with D(K - 1) - P.
+  // Transposed convolution along one axis (cnnlib.reference.ConvolutionTranspose, Keras's
+  // Conv2DTranspose), drawn as the equivalent stride-1 convolution over the input spread out
+  // with S - 1 zeros between its cells, padded with D(K - 1) minus the crop on each side: P and P
+  // for an integer P, the 'same' split of max(span - S, 0) for 'same', none for 'valid'; with a
+  // string padding and span < S, S - span more zeros after, so that the output is H S.
   function axisTransposed(n, k, s, pad, d) {
     d = d || 1;
-    var span = d * (k - 1) + 1;
-    var p = pad === "valid" ? 0 : pad;
-    if (pad === "same" || p > span - 1) { return { error: "transposed", out: 0, n: n, k: k, s: s, d: d, span: span }; }
-    var spread = (n - 1) * s + 1, edge = span - 1 - p;
-    return { before: edge, after: edge, out: spread + 2 * edge - span + 1, span: span, n: n, k: k, s: s, d: d,
-             spread: spread, p: p };
+    var span = d * (k - 1) + 1, top, bottom, extra = 0;
+    if (pad === "valid" || pad === "same") {
+      var total = pad === "same" ? Math.max(span - s, 0) : 0;
+      top = Math.floor(total / 2); bottom = total - top; extra = Math.max(s - span, 0);
+    } else {
+      top = bottom = pad;
+      if (pad > span - 1) return { error: "transposed", out: 0, n: n, k: k, s: s, d: d, span: span };
+    }
+    var spread = (n - 1) * s + 1, before = span - 1 - top, after = span - 1 - bottom + extra;
+    return { before: before, after: after, out: spread + before + after - span + 1, span: span, n: n, k: k, s: s, d: d,
+             spread: spread, top: top, bottom: bottom, extra: extra };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -389,7 +397,11 @@
     function formulaText(x, name) {
       if (x.error === "transposed") return t.errTransposed;
       var k = x.d > 1 ? x.d + "(" + x.k + " − 1) + 1" : String(x.k);
-      if (st.T) return "O" + name + " = (" + x.n + " − 1) × " + x.s + " + " + k + " − 2 × " + x.p + " = " + x.out;
+      if (st.T) {
+        if (st.P === "same") return "O" + name + " = " + x.n + " × " + x.s + " = " + x.out;
+        if (st.P === "valid") return "O" + name + " = " + x.n + " × " + x.s + " + max(" + k + " − " + x.s + ", 0) = " + x.out;
+        return "O" + name + " = (" + x.n + " − 1) × " + x.s + " + " + k + " − 2 × " + x.top + " = " + x.out;
+      }
       if (st.P === "same") return "O" + name + " = ⌈" + x.n + " / " + x.s + "⌉ = " + x.out;
       var pads = x.before + x.after;
       var head = "O" + name + " = (" + x.n + " + " + pads + " − " + k + ") / " + x.s + " + 1";

@@ -106,10 +106,16 @@ def conv_explorer(H=5, W=5, kernel=3, stride=1, padding=0, dilation=1, transpose
               "D": int(dilation), "transposed": bool(transposed)}
     span = dilation * (kernel - 1) + 1
     if transposed:
-        p = 0 if padding == "valid" else padding
-        size = lambda n: f"({n} - 1) x {stride} + {span} - 2 x {p} = {(n - 1) * stride + span - 2 * p}"
+        from cnnlib.reference import conv_transpose_output_size
+
+        def size(n):
+            try:
+                return str(conv_transpose_output_size(n, span, stride, padding))
+            except ValueError as e:
+                return f"error ({e})"
+
         summary = (f"Convolution explorer, transposed: input {H} x {W}, kernel {kernel}, stride {stride}, "
-                   f"padding {padding!r} -> output {size(H)} by {size(W)}")
+                   f"padding {padding!r} -> output {size(H)} x {size(W)} (cnnlib.reference.conv_transpose_output_size)")
     else:
         oh, ow = _out(H, span, stride, padding), _out(W, span, stride, padding)
         shape = f"{oh} x {ow}" if "error" not in oh + ow else f"{oh}; {ow}"
@@ -219,9 +225,10 @@ def network_explorer(model, x, label=None, decimals=2):
             break
         if hasattr(layer, "pool_h"):
             kind, k = "pool", layer.pool_h
-        elif np.ndim(getattr(layer, "W", None)) == 4:
-            kind, k, conv = "conv", layer.W.shape[2], name
-            filters[name] = np.round(np.asarray(layer.W, dtype=np.float64), decimals).tolist()
+        elif np.ndim(layer.params.get("W")) == 4:
+            W = layer.params["W"]
+            kind, k, conv = "conv", W.shape[2], name
+            filters[name] = np.round(np.asarray(W, dtype=np.float64), decimals).tolist()
         else:
             kind, k = "relu", 1
         if conv is None:
