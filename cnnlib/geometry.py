@@ -12,6 +12,7 @@ import numpy as np
 
 __all__ = [
     "conv_output_size",
+    "conv_transpose_output_size",
     "resolve_padding",
     "window_arguments",
     "conv_geometry",
@@ -132,6 +133,45 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0):
             f"{stride} divides {span}, or use padding='valid' to drop the last {span % stride} row(s)"
         )
     return span // stride + 1
+
+
+def _span(filter_size, dilation):
+    """How many pixels a dilated filter spans: ``D * (K - 1) + 1``."""
+    return dilation * (filter_size - 1) + 1
+
+
+def _dilation(dilation):
+    if not _is_int(dilation) or dilation < 1:
+        raise ValueError(f"dilation must be a positive integer; got {dilation!r}")
+    return int(dilation)
+
+
+def conv_transpose_output_size(input_size, filter_size, stride=1, pad=0):
+    """Output length of a transposed convolution along one axis: the length whose
+    convolution (same filter, stride, padding) has ``input_size`` outputs.
+
+    An integer ``pad`` P: ``(input_size - 1) * stride + filter_size - 2 * P``; Keras's
+    ``'same'``: ``input_size * stride``; ``'valid'``: ``input_size * stride + max(filter_size - stride, 0)``
+    (as ``Conv2DTranspose``).
+
+    >>> conv_transpose_output_size(3, 3, 2, "valid"), conv_transpose_output_size(4, 4, 2, 1)
+    (7, 8)
+    """
+    for name, value in (("input_size", input_size), ("filter_size", filter_size), ("stride", stride)):
+        if not _is_int(value) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    if isinstance(pad, str) and pad.lower() == "same":
+        return input_size * stride
+    if isinstance(pad, str) and pad.lower() == "valid":
+        return input_size * stride + max(filter_size - stride, 0)
+    (before, after), _ = resolve_padding((1, 1), (1, 1), 1, pad)
+    out = (input_size - 1) * stride + filter_size - before - after
+    if out < 1 or before >= filter_size or after >= filter_size:
+        raise ValueError(
+            f"padding {pad!r} crops more than the filter ({filter_size}) adds: a transposed convolution takes "
+            f"padding up to {filter_size - 1} here"
+        )
+    return out
 
 
 def conv_geometry(input_shape, filter_h, filter_w, stride=1, pad=0):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cnnlib import reference as ref
-from cnnlib.reference import conv_output_size, conv_transpose_output_size
+from cnnlib.geometry import conv_output_size, conv_transpose_output_size
 
 DILATED = [((2, 3, 9, 9), (4, 3, 3, 3), 1, 0, 2), ((1, 2, 8, 7), (3, 2, 3, 3), 1, "same", 2),
            ((2, 1, 11, 11), (2, 1, 3, 3), 2, "valid", 3), ((1, 2, 7, 7), (2, 2, 2, 2), 1, 1, 3),
