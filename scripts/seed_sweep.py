@@ -355,6 +355,8 @@ def main(argv=None):
         print(f"sweeping {revision[:10]} unpacked in {base}", flush=True)
     here = machine(args.keras_step, base)
     record.setdefault("machines", {}).setdefault(here["cpu"], {}).update(here)
+    if not args.notebooks:  # e.g. --keras-step alone: record the machine's step time
+        save(args.record, record)
     for path in args.notebooks:
         path = (base / path).resolve() if not path.is_absolute() else path
         source = ROOT / path.relative_to(base) if args.worktree_notebooks and args.snapshot else path
