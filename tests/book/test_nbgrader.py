@@ -227,8 +227,9 @@ def test_a_class_of_cheaters(tmp_path):
 
     # 1. generate, with due dates; 03_padding_stride is set but never collected
     _nbgrader(course, "db", "assignment", "add", "05_im2col", "--duedate=2026-03-02 12:00:00 UTC")
-    _nbgrader(course, "db", "assignment", "add", "04_pooling", "--duedate=2026-03-10 12:00:00 UTC")
-    _nbgrader(course, "db", "assignment", "add", "03_padding_stride", "--duedate=2026-03-20 12:00:00 UTC")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="cnn-book") as gb:  # as `db assignment add`,
+        gb.update_or_create_assignment("04_pooling", duedate=datetime.datetime(2026, 3, 10, 12))  # 20 s faster
+        gb.update_or_create_assignment("03_padding_stride", duedate=datetime.datetime(2026, 3, 20, 12))
     for assignment in ("05_im2col", "04_pooling"):
         _nbgrader(course, "generate_assignment", assignment)
     released = {a: course / "release" / a / f"{a}.ipynb" for a in ("05_im2col", "04_pooling")}
@@ -301,8 +302,7 @@ def test_a_class_of_cheaters(tmp_path):
     def feedback(student, assignment):
         return (course / "feedback" / student / assignment / f"{assignment}.html").read_text()
 
-    _nbgrader(course, "generate_feedback", "05_im2col")
-    _nbgrader(course, "generate_feedback", "04_pooling")
+    _nbgrader(course, "generate_feedback")  # every assignment with graded submissions
     assert "col2im must ADD the overlapping entries" in feedback("1006", "05_im2col")
     assert "ADD them (use += not =)" in feedback("1006", "04_pooling")
     assert "calls cnnlib&#39;s own implementation" in feedback("1003", "05_im2col") or \
