@@ -1,7 +1,5 @@
 """Random cases shared by the chapters' graders."""
 
-import numpy as np
-
 
 def seed(rng):
     """A seed for a check's own data generator, from the exercise's generator."""

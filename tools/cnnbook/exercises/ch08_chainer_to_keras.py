@@ -1,7 +1,5 @@
 """Chapter 8: ``scratch_to_keras`` for LeNet."""
 
-import numpy as np
-
 import cnnlib
 
 from ..grading import Group, exercise

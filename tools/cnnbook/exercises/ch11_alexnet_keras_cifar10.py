@@ -1,5 +1,7 @@
 """Chapter 11: ``scratch_to_keras`` for the batch-normalised AlexNet."""
 
+import numpy as np
+
 import cnnlib
 
 from ..grading import Group, exercise
@@ -31,8 +33,6 @@ def _case(seed, rng):
 @exercise("11_alexnet_keras_cifar10", "scratch_to_keras", block=False, preload=("cnnlib", "keras"),
           adapters=ADAPTERS, adapter="convert", timeout=300)
 def groups(rng):
-    import numpy as np
-
     check = _case(3, np.random.default_rng(4))
     hidden = _case(int(rng.integers(1, 1000)), rng)
     return [
