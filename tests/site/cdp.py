@@ -52,7 +52,7 @@ class Browser:
         self.ids = itertools.count(1)
 
     def __enter__(self):
-        self.profile = tempfile.TemporaryDirectory(prefix="chromium-cdp-")
+        self.profile = tempfile.TemporaryDirectory(prefix="chromium-cdp-", ignore_cleanup_errors=True)
         self.proc = subprocess.Popen(
             [self.chromium, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -73,6 +73,7 @@ class Browser:
         targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
         page = next(t for t in targets if t["type"] == "page")
         self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)  # tornado looks the loop up (the tests may run a browser per thread)
 
         async def connect():  # tornado's client must be created inside the running loop
             return await websocket_connect(page["webSocketDebuggerUrl"], max_message_size=64 << 20)
