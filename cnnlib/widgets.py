@@ -14,7 +14,7 @@ states the same case as computed by :mod:`cnnlib.reference`, so a notebook
 that shows a widget also records cnnlib's numbers for it.
 
 >>> print(repr(conv_explorer(H=7, W=7, kernel=3, stride=2, padding=0)))
-Convolution explorer: input 7 x 7, kernel 3, stride 2, padding 0 -> output 3 x 3 (cnnlib.reference.conv_output_size)
+Convolution explorer: input 7 x 7, kernel 3, stride 2, padding 0 -> output 3 x 3 (cnnlib.conv_output_size)
 """
 
 import html
@@ -84,7 +84,10 @@ def _ints(a, name):
 
 
 def _out(n, k, s, p):
-    from cnnlib.reference import conv_output_size
+    try:  # the package's one output-size formula
+        from cnnlib.geometry import conv_output_size
+    except ImportError:
+        from cnnlib.reference import conv_output_size
 
     try:
         return str(conv_output_size(n, k, s, p))
@@ -121,7 +124,7 @@ def conv_explorer(H=5, W=5, kernel=3, stride=1, padding=0, dilation=1, transpose
         shape = f"{oh} x {ow}" if "error" not in oh + ow else f"{oh}; {ow}"
         dil = f", dilation {dilation} (spans {span})" if dilation > 1 else ""
         summary = (f"Convolution explorer: input {H} x {W}, kernel {kernel}, stride {stride}, padding {padding!r}{dil} "
-                   f"-> output {shape} (cnnlib.reference.conv_output_size)")
+                   f"-> output {shape} (cnnlib.conv_output_size)")
     return Widget("explorer", config, summary)
 
 
