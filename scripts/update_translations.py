@@ -59,6 +59,9 @@ JA_SPHINX_CONFIG = {
     "html_search_options": {"type": "book_i18n.CompoundJanomeSplitter"},
     "togglebutton_hint": "クリックで表示",
     "togglebutton_hint_hide": "クリックで隠す",
+    # myst-nb's line for a hidden cell ({type}: source, outputs or content, in English)
+    "nb_code_prompt_show": "コードセルを表示（{type}）",
+    "nb_code_prompt_hide": "コードセルを隠す（{type}）",
     "html_theme_options": {"search_bar_text": "本書を検索..."},
 }
 
