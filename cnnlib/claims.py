@@ -11,7 +11,7 @@ reads "97.0%"), so that the prose never types a bound the code may no longer
 assert; and (3) appends the figure to ``$CNNLIB_CLAIMS`` (a JSON-lines file, if
 that variable is set) for the status page.  With ``CNNLIB_CLAIMS_RECORD_ONLY=1``
 a missed bound is recorded (``"passed": false``) but not raised, so that
-scripts/seed_sweep.py can run a chapter to its end under other seeds.
+tools/seed_sweep.py can run a chapter to its end under other seeds.
 
 The bounds' glue names: ``NAME_bound`` when the claim has one bound; with two
 or more, one per bound, ``NAME_at_least``, ``NAME_at_most`` and ``NAME_below``.

@@ -17,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # own threads spin against the other jobs: a LeNet training step on 64 images
 # took ~150 ms wall with 2 threads and ~6 ms with 1.  OpenBLAS reads the variable
 # once, when numpy loads it; it is then removed again so that processes started
-# later (nbval's notebook kernels) run exactly as scripts/run_notebooks.sh runs them.
+# later (nbval's notebook kernels) run exactly as tools/run_notebooks.sh runs them.
 _BLAS_VAR_WAS_SET = "OPENBLAS_NUM_THREADS" in os.environ
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 

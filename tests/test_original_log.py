@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import seed_quotes
+from tools import seed_quotes
 
 CHAPTER = Path(__file__).resolve().parent.parent / "book" / "07_lenet_scratch_mnist.ipynb"
 LINE = re.compile(r"\| epoch (\d+) \| iter 375 / 375 \| loss (\d\.\d{4}) \| train_acc (\d\.\d{4})(?: \| test_acc (\d\.\d{4}))?")

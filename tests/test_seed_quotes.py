@@ -4,7 +4,7 @@ A ``{code-block}`` whose ``:caption:`` contains the word "original" is checked
 against the seed file (``../shared/seed/000_36606d8b2bdf7b4c.txt`` beside the
 repository, or the folder in ``CNNLIB_SEED_DIR``).  The rules (caption syntax,
 whitespace, the ``...`` omission line, code against output against markdown)
-are in the docstring of ``tests/seed_quotes.py``.  Example of a block that
+are in the docstring of ``tools/seed_quotes.py``.  Example of a block that
 passes::
 
     ```{code-block} python
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-import seed_quotes as q
+from tools import seed_quotes as q
 
 BOOK = q.REPO / "book"
 BOOK_FILES = sorted(BOOK.glob("*.ipynb")) + sorted(p for p in BOOK.glob("*.md") if p.name != "status.md")

@@ -138,7 +138,7 @@ def run_with_snippets(path, snippets, timeout=900):
         label = f"<{path.name} {s['directive']} {s['title'] or i}>"
         nb.cells.append(nbformat.v4.new_code_cell(
             f"_snippet_check({s['code']!r}, {s['expect']!r}, {s['every_line']!r}, {label!r})"))
-    # the kernel's environment as scripts/run_notebooks.sh gives it (one OpenBLAS thread: on 2 busy cores a
+    # the kernel's environment as tools/run_notebooks.sh gives it (one OpenBLAS thread: on 2 busy cores a
     # second one makes chapter 1's exercise several times slower)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
     nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,

@@ -1,4 +1,4 @@
-"""scripts/make_status.py: the status page lists what failed (from pytest's junit
+"""tools/make_status.py: the status page lists what failed (from pytest's junit
 file), the machine, and each notebook's nbval time against the budget."""
 
 import importlib.util
@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-_spec = importlib.util.spec_from_file_location("make_status", REPO / "scripts" / "make_status.py")
+_spec = importlib.util.spec_from_file_location("make_status", REPO / "tools" / "make_status.py")
 ms = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ms)
 
@@ -148,7 +148,7 @@ TIMING_JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest
 
 
 def test_the_timing_run_is_counted_with_the_main_run(status):
-    # scripts/test.sh runs the appendices that time the machine in a second pytest run
+    # tools/test.sh runs the appendices that time the machine in a second pytest run
     (status / "junit-timing.xml").write_text(TIMING_JUNIT)
     j = ms.read_all_junit(status)
     assert (j["tests"], j["failures"], j["errors"], j["skipped"]) == (9, 4, 1, 1)

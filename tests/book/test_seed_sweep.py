@@ -1,4 +1,4 @@
-"""scripts/seed_sweep.py: which seeds it moves, how it reads stored figures, and how it judges margins;
+"""tools/seed_sweep.py: which seeds it moves, how it reads stored figures, and how it judges margins;
 and cnnlib.claim's record-only mode that lets it run a chapter to its end."""
 
 import importlib.util
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("seed_sweep", ROOT / "scripts" / "seed_sweep.py")
+_spec = importlib.util.spec_from_file_location("seed_sweep", ROOT / "tools" / "seed_sweep.py")
 sweep = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sweep)
 

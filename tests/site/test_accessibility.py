@@ -1,10 +1,10 @@
 """Accessible pages: every image of the built site says what it shows, and the
-Japanese words of the English pages are marked lang="ja" (_ext/lang_ja.py).
+Japanese words of the English pages are marked lang="ja" (tools/sphinx/lang_ja.py).
 
 Figures made by notebook cells get their alt text from the cell's metadata
 (``mystnb: image: alt:``); markdown figures from their ``:alt:`` option. A
 missing or empty alt, or one that is only a file name or a generic word, fails.
-Runs on the built HTML (``scripts/build_book.sh``); skipped without it.
+Runs on the built HTML (``tools/build_book.sh``); skipped without it.
 """
 
 import html.parser
@@ -15,7 +15,7 @@ import pytest
 
 import sys
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_ext"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "sphinx"))
 from lang_ja import JAPANESE, mark_japanese  # noqa: E402
 
 SITE = Path(__file__).resolve().parents[2] / "_build" / "html"
@@ -34,7 +34,7 @@ class Images(html.parser.HTMLParser):
 
 def pages():
     if not (SITE / "index.html").exists():
-        pytest.skip(f"no built site at {SITE}: run scripts/build_book.sh first")
+        pytest.skip(f"no built site at {SITE}: run tools/build_book.sh first")
     return sorted(p for p in SITE.rglob("*.html") if "_static" not in p.parts)
 
 

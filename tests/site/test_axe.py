@@ -1,6 +1,6 @@
 """Accessibility audit of every page of both sites with axe-core, in headless Chromium.
 
-axe-core is installed from npm at the exact version scripts/fetch_axe.sh pins
+axe-core is installed from npm at the exact version tools/fetch_axe.sh pins
 (into .cache/npm-axe, never committed) and injected into each page over the DevTools
 protocol (tests/site/cdp.py); nothing is fetched from a CDN.  Every page of
 _build/html and of its Japanese edition _build/html/ja is served on 127.0.0.1 and
@@ -49,14 +49,14 @@ def site_pages():
 @pytest.fixture(scope="module")
 def served():
     if not (SITE / "index.html").is_file():
-        pytest.skip("the book is not built: run scripts/build_book.sh first")
+        pytest.skip("the book is not built: run tools/build_book.sh first")
     if not AXE.is_file():
-        pytest.fail(f"axe-core is not installed ({AXE}): run scripts/fetch_axe.sh", pytrace=False)
+        pytest.fail(f"axe-core is not installed ({AXE}): run tools/fetch_axe.sh", pytrace=False)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed: run scripts/install_chromium.sh", pytrace=False)
-        pytest.skip("chromium is not installed: run scripts/install_chromium.sh")
+            pytest.fail("chromium is not installed: run tools/install_chromium.sh", pytrace=False)
+        pytest.skip("chromium is not installed: run tools/install_chromium.sh")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -2,8 +2,8 @@
 
 Run after building the book:
 
-    scripts/build_book.sh
-    scripts/install_chromium.sh      # once, installs Debian's chromium
+    tools/build_book.sh
+    tools/install_chromium.sh      # once, installs Debian's chromium
     .venv/bin/python -m pytest tests/site
 
 The site is served by `python -m http.server` on 127.0.0.1 and Chromium is
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 BOOK_TITLE = "Convolutional neural networks, from scratch and in Keras"
-INSTALL_HINT = "chromium is not installed: run scripts/install_chromium.sh"
+INSTALL_HINT = "chromium is not installed: run tools/install_chromium.sh"
 
 # Pages to check: (path under _build/html, text expected in the page's <h1>
 # heading).  Adding a page is one line.  index.html redirects to book/intro.html.
@@ -81,7 +81,7 @@ def _find_chromium() -> str | None:
 @pytest.fixture(scope="session")
 def site() -> Path:
     if not (SITE / "index.html").is_file():
-        pytest.skip("the book is not built: run scripts/build_book.sh first")
+        pytest.skip("the book is not built: run tools/build_book.sh first")
     return SITE
 
 

@@ -1,6 +1,6 @@
 """Headless-Chromium checks of the Japanese edition (_build/html/ja/).
 
-Run after building the book (scripts/build_book.sh builds both editions):
+Run after building the book (tools/build_book.sh builds both editions):
 
     .venv/bin/python -m pytest tests/site/test_site_ja.py
 
@@ -48,7 +48,7 @@ SEARCHES = [
     pytest.param("プーリング", "book/04_pooling.html", id="pooling"),
     pytest.param("畳み込み", "book/02_convolution.html", id="convolution"),
     pytest.param("ミニバッチ", "book/06_minibatch.html", id="minibatch"),
-    # Whole glossary terms: indexed as noun compounds (_ext/book_i18n.py CompoundJanomeSplitter).
+    # Whole glossary terms: indexed as noun compounds (tools/sphinx/book_i18n.py CompoundJanomeSplitter).
     pytest.param("畳み込み層", "book/glossary.html", id="convolution-layer"),
     pytest.param("誤差逆伝播法", "book/glossary.html", id="backpropagation"),
 ]
@@ -57,7 +57,7 @@ SEARCHES = [
 @pytest.fixture(scope="session")
 def ja_site(site: Path) -> Path:
     if not (JA / "index.html").is_file():
-        pytest.skip("the Japanese edition is not built: run scripts/build_book.sh first")
+        pytest.skip("the Japanese edition is not built: run tools/build_book.sh first")
     return JA
 
 

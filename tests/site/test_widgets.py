@@ -45,8 +45,8 @@ def browser():
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed: run scripts/install_chromium.sh", pytrace=False)
-        pytest.skip("chromium is not installed: run scripts/install_chromium.sh")
+            pytest.fail("chromium is not installed: run tools/install_chromium.sh", pytrace=False)
+        pytest.skip("chromium is not installed: run tools/install_chromium.sh")
     with Browser(path) as b:
         yield b
 

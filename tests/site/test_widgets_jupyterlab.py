@@ -93,8 +93,8 @@ def test_the_widget_runs_in_jupyterlab(lab):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed: run scripts/install_chromium.sh", pytrace=False)
-        pytest.skip("chromium is not installed: run scripts/install_chromium.sh")
+            pytest.fail("chromium is not installed: run tools/install_chromium.sh", pytrace=False)
+        pytest.skip("chromium is not installed: run tools/install_chromium.sh")
     with Browser(chromium, timeout=120) as b:
         b.send("Emulation.setFocusEmulationEnabled", enabled=True)  # headless: the page has the keyboard focus
         b.open(url)

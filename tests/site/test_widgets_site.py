@@ -40,12 +40,12 @@ LABELS = {"en": "Step", "ja": "1歩進む"}
 @pytest.fixture(scope="module")
 def served():
     if not (SITE / "index.html").is_file():
-        pytest.skip("the book is not built: run scripts/build_book.sh first")
+        pytest.skip("the book is not built: run tools/build_book.sh first")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed: run scripts/install_chromium.sh", pytrace=False)
-        pytest.skip("chromium is not installed: run scripts/install_chromium.sh")
+            pytest.fail("chromium is not installed: run tools/install_chromium.sh", pytrace=False)
+        pytest.skip("chromium is not installed: run tools/install_chromium.sh")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -71,7 +71,7 @@ def served():
 def test_the_chapters_widgets_work_on_the_website(served, chapter, lang):
     browser, base = served
     if lang == "ja" and not (SITE / "ja" / chapter).is_file():
-        pytest.fail(f"no Japanese page ja/{chapter}: run scripts/build_book.sh (it builds both editions)", pytrace=False)
+        pytest.fail(f"no Japanese page ja/{chapter}: run tools/build_book.sh (it builds both editions)", pytrace=False)
     browser.open(base + ("ja/" if lang == "ja" else "") + chapter)
     errors = [e for e in browser.load_events if e["method"] == "Runtime.exceptionThrown"]
     assert not errors, f"script errors on {chapter}: {errors[:2]}"

@@ -8,12 +8,12 @@
 #      which the footer of every page links to ("PDF of the book").
 # Jupyter Book's own `--builder pdfhtml` is not used: it downloads a browser at run time.
 # Print styles (wrapped lines, no scroll boxes): the @media print block of _static/custom.css.
-#   scripts/build_pdf.sh            # extra args go to `jupyter-book build` (e.g. --all)
+#   tools/build_pdf.sh            # extra args go to `jupyter-book build` (e.g. --all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 
-scripts/fetch_mathjax.sh
+tools/fetch_mathjax.sh
 
 if [[ -x .venv/bin/jupyter-book ]]; then
     JB=.venv/bin/jupyter-book
@@ -23,7 +23,7 @@ else
     PY=python3
 fi
 CHROMIUM=$(command -v chromium || command -v chromium-browser) \
-    || { echo "build_pdf: chromium not found (as root: bash scripts/install_chromium.sh)" >&2; exit 1; }
+    || { echo "build_pdf: chromium not found (as root: bash tools/install_chromium.sh)" >&2; exit 1; }
 
 log=$(mktemp)
 server_pid=""
@@ -33,8 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# 1. the single-page build, failing on any warning (as scripts/build_book.sh does).  Its
-#    configuration is _config.yml plus scripts/singlehtml_nodes.py (see there why); local
+# 1. the single-page build, failing on any warning (as tools/build_book.sh does).  Its
+#    configuration is _config.yml plus tools/singlehtml_nodes.py (see there why); local
 #    extension paths are made absolute, as the derived file lives in _build/pdf/.
 mkdir -p _build/pdf
 config=_build/pdf/_config.singlehtml.yml
@@ -48,7 +48,7 @@ root = Path.cwd()
 config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
 extensions = config.setdefault("sphinx", {}).setdefault("local_extensions", {}) or {}
 extensions = {name: str((root / path).resolve()) for name, path in extensions.items()}
-extensions["singlehtml_nodes"] = str(root / "scripts")
+extensions["singlehtml_nodes"] = str(root / "tools")
 config["sphinx"]["local_extensions"] = extensions
 Path(sys.argv[1]).write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
 PYTHON

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Execute chapters top to bottom and store their outputs in place: what the
-# website shows and what nbval re-checks. Usage: scripts/run_notebooks.sh [book/NN_name.ipynb ...]
+# website shows and what nbval re-checks. Usage: tools/run_notebooks.sh [book/NN_name.ipynb ...]
 # (no argument: every chapter). Prints each notebook's wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 """Draw book/images/conv_sliding_window.png, the figure on the intro page.
 
 A 5x5 input (padding P=1 shown in grey), a 3x3 filter and the 5x5 output
-it produces with stride 1.  Run once: `.venv/bin/python scripts/make_intro_figure.py`;
+it produces with stride 1.  Run once: `.venv/bin/python tools/make_intro_figure.py`;
 the PNG is committed.
 """
 import pathlib

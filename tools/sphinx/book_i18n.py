@@ -1,4 +1,4 @@
-"""The Japanese edition's Sphinx side (locale/ja/, scripts/build_book_ja.sh).
+"""The Japanese edition's Sphinx side (locale/ja/, tools/build_book_ja.sh).
 
 1. A link to the same page in the other language, on every page.
 2. Glued figures inside translated messages.
@@ -7,7 +7,7 @@
 
 1.
 The English site is _build/html/, the Japanese one _build/html/ja/ (built from
-the same sources with ``language: ja``; scripts/build_book_ja.sh).  Both are
+the same sources with ``language: ja``; tools/build_book_ja.sh).  Both are
 built with this extension, which puts one plain relative link at the top of
 each page's body: no JavaScript, no absolute URL, so it works from a file://
 copy, from a local server and from any place the site is published under.
@@ -151,7 +151,7 @@ class TranslateTocCaptions(SphinxTransform):
 
 # --------------------------------------------------------------------------
 # 4. Figures' alt texts: they come from notebook cell metadata (mystnb.image.alt),
-# which Sphinx's gettext does not extract; scripts/update_translations.py puts them
+# which Sphinx's gettext does not extract; tools/update_translations.py puts them
 # in locale/ja/LC_MESSAGES/figures-alt.po, and a non-English build swaps in the
 # translation (untranslated or fuzzy ones stay English, like any message).
 
@@ -222,7 +222,7 @@ def setup(app: Sphinx):
 
 
 # --------------------------------------------------------------------------
-# 3. Japanese search: the Japanese site's html_search_options type (scripts/update_translations.py).
+# 3. Japanese search: the Japanese site's html_search_options type (tools/update_translations.py).
 
 
 _ASCII = re.compile(r"[\x00-\x7f]+")

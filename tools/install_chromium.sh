@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=()
 command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
 dpkg -s fonts-ipafont-gothic >/dev/null 2>&1 || pkgs+=(fonts-ipafont-gothic)
-# poppler-utils (pdftotext, pdfinfo, pdfimages): tests/test_pdf.py reads the PDF of the book
+# poppler-utils (pdftotext, pdfinfo, pdfimages): tests/book/test_pdf.py reads the PDF of the book
 command -v pdftotext >/dev/null 2>&1 || pkgs+=(poppler-utils)
 
 if ((${#pkgs[@]} == 0)); then

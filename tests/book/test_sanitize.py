@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-CFG = Path(__file__).resolve().parents[1] / "book" / "nbval_sanitize.cfg"
+CFG = Path(__file__).resolve().parents[2] / "book" / "nbval_sanitize.cfg"
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "locale" / "ja" / "LC_MESSAGES"
 
 ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
@@ -162,7 +162,7 @@ def test_every_alt_text_of_the_notebooks_is_extracted(tmp_path):
     import json
     import sys
 
-    sys.path.insert(0, str(ROOT / "scripts"))
+    sys.path.insert(0, str(ROOT / "tools"))
     import update_translations
 
     expected = set()
@@ -182,7 +182,7 @@ def test_the_japanese_build_swaps_in_translated_alt_texts(tmp_path):
 
     from docutils import nodes
 
-    sys.path.insert(0, str(ROOT / "_ext"))
+    sys.path.insert(0, str(ROOT / "tools" / "sphinx"))
     from book_i18n import load_alt_translations, translate_alt_texts
 
     po = tmp_path / "figures-alt.po"

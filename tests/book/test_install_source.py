@@ -1,6 +1,6 @@
 """The install source is one setting (_config.yml's repository), and every chapter's first cell agrees with it.
 
-scripts/sync_install_source.py stamps the cell; these tests fail when a
+tools/sync_install_source.py stamps the cell; these tests fail when a
 notebook's first cell was not re-stamped after _config.yml changed (or a new
 chapter was added without it), and check in a kernel what the cell does when
 cnnlib is missing: pip-install from the configured place, or, while the
@@ -18,10 +18,10 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 
-_spec = importlib.util.spec_from_file_location("sync_install_source", ROOT / "scripts" / "sync_install_source.py")
+_spec = importlib.util.spec_from_file_location("sync_install_source", ROOT / "tools" / "sync_install_source.py")
 sync = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sync)
 
@@ -40,7 +40,7 @@ def _config(tmp_path, url, branch="main"):
 def test_first_cell_agrees_with_config(path):
     assert sync.first_cell_source(path) == sync.setup_cell_source(), (
         f"{path.name}: its first cell does not install from _config.yml's repository; run "
-        f".venv/bin/python scripts/sync_install_source.py book/{path.name}"
+        f".venv/bin/python tools/sync_install_source.py book/{path.name}"
     )
 
 

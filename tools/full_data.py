@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Train the book's corrected models on the FULL data sets and record the results (opt-in, not in CI).
 
-    .venv/bin/python scripts/full_data.py --model lenet-scratch --out book/data/full_data_runs.json
-    .venv/bin/python scripts/full_data.py --model lenet-keras   --out book/data/full_data_runs.json
-    .venv/bin/python scripts/full_data.py --model alexnet-keras --out book/data/full_data_runs.json --max-minutes 15
+    .venv/bin/python tools/full_data.py --model lenet-scratch --out book/data/full_data_runs.json
+    .venv/bin/python tools/full_data.py --model lenet-keras   --out book/data/full_data_runs.json
+    .venv/bin/python tools/full_data.py --model alexnet-keras --out book/data/full_data_runs.json --max-minutes 15
 
 Models (the recipes of the chapters, on all training images instead of the subsets):
 
@@ -255,7 +255,7 @@ def main(argv=None):
     else:
         result, tf = run_keras(args.model, cfg, args.seed, args.cpu_replicas, args.max_minutes, args.threads)
     result.update(epochs=cfg["epochs"] + cfg["decay_epochs"], batch_size=cfg["batch_size"], seed=args.seed,
-                  command="scripts/full_data.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  command="tools/full_data.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   environment=environment(tf))
     result["environment"]["load_average_1min_at_start"] = load_at_start
     if "stopped_by_time_limit_after_epochs" in result:
@@ -264,7 +264,7 @@ def main(argv=None):
           f"{result['epochs']} epochs, {result['wall_seconds'] / 60:.1f} min wall", flush=True)
 
     runs = json.loads(args.out.read_text()) if args.out.exists() else {}
-    runs.setdefault("note", "Recorded by scripts/full_data.py; not re-executed by nbval. One run per model (the last one).")
+    runs.setdefault("note", "Recorded by tools/full_data.py; not re-executed by nbval. One run per model (the last one).")
     runs.setdefault("runs", {})[args.model] = result
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(runs, indent=2) + "\n")

@@ -1,4 +1,4 @@
-"""Sphinx extension for the single-page build of scripts/build_pdf.sh (not the website's build).
+"""Sphinx extension for the single-page build of tools/build_pdf.sh (not the website's build).
 
 Sphinx looks up the visitors of custom nodes by builder name first and falls back to the
 format ("html") only when no extension registered any node for that builder name.

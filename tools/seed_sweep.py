@@ -21,7 +21,7 @@ and the following cells still run (``allow_errors``).
 
 The record (``records/seed_sweep.json`` by default) holds the machine (CPU
 model from lscpu, AVX-512, cores, and with ``--keras-step`` the Keras AlexNet
-step time of scripts/make_status.py) and, per chapter, per claim: its bounds,
+step time of tools/make_status.py) and, per chapter, per claim: its bounds,
 the stored value (parsed from the glued text in the stored notebook), the value
 per seed, the worst value, the margin of the worst value to each bound, and a
 verdict.  It is rewritten after every seed, so an interrupted sweep keeps what
@@ -32,11 +32,11 @@ margin in points.  Verdicts: FAILS (some seed misses a bound), THIN (the worst
 seed is within 1 point of a percentage bound, or within 10 % of the bound's
 size for any other claim), OK; a claim with no bound is UNBOUNDED.  A range
 marked "(every seed)" did not move with the seeds: a statistic of fixed data,
-or a figure the chapter reads from a record (e.g. scripts/full_data.py's).
+or a figure the chapter reads from a record (e.g. tools/full_data.py's).
 
-    python scripts/seed_sweep.py book/01_why_cnns.ipynb book/07_lenet_scratch_mnist.ipynb
-    python scripts/seed_sweep.py --seeds 1 2 3 4 5 --markdown /tmp/sweep.md book/0*.ipynb
-    python scripts/seed_sweep.py --table            # print the record's tables
+    python tools/seed_sweep.py book/01_why_cnns.ipynb book/07_lenet_scratch_mnist.ipynb
+    python tools/seed_sweep.py --seeds 1 2 3 4 5 --markdown /tmp/sweep.md book/0*.ipynb
+    python tools/seed_sweep.py --table            # print the record's tables
 
 ``--snapshot REV`` sweeps the committed state instead of the working tree:
 ``git archive REV`` is unpacked into a temporary directory, its notebooks are
@@ -144,7 +144,7 @@ def stored_claims(nb):
 
 def margins(entry):
     """``(margins, worst, verdict)`` of one claim over its seeds and its stored value
-    (scripts/make_status.py's rule, so the sweep and the status page agree)."""
+    (tools/make_status.py's rule, so the sweep and the status page agree)."""
     values = list(entry["values"].values()) + [entry.get("stored_value")]
     result, verdict = bound_margins(entry["bounds"], values, entry["percent"])
     worst = next(iter(result.values()))["worst"] if result else None

@@ -4,7 +4,7 @@
 #   (tools/: the student edition and nbgrader course), both editable, serves MathJax
 #   locally (npm package mathjax@3), installs Debian's chromium for the site test
 #   when run as root, then builds the website into _build/html.
-# Usage: bash scripts/setup.sh [--no-build]
+# Usage: bash tools/setup.sh [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,29 +21,29 @@ echo "== installing requirements.txt, cnnlib and cnnbook"
 .venv/bin/python -m pip install -q --no-deps -e tools
 
 echo "== MathJax (served from _static/mathjax, no CDN)"
-bash scripts/fetch_mathjax.sh
+bash tools/fetch_mathjax.sh
 
 echo "== axe-core (the accessibility audit of tests/site, exact version, no CDN)"
-bash scripts/fetch_axe.sh
+bash tools/fetch_axe.sh
 
 if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing Debian's chromium (site test, PDF) and poppler-utils (PDF test)"
-    bash scripts/install_chromium.sh
+    bash tools/install_chromium.sh
   else
     echo "== note: chromium is not installed; the site test (tests/site) will be skipped."
-    echo "   As root: bash scripts/install_chromium.sh"
+    echo "   As root: bash tools/install_chromium.sh"
   fi
 fi
 
 if [ "${1:-}" != "--no-build" ]; then
-  .venv/bin/python scripts/make_status.py
-  bash scripts/build_book.sh
+  .venv/bin/python tools/make_status.py
+  bash tools/build_book.sh
   echo "== the book is at _build/html/index.html"
   if command -v chromium >/dev/null 2>&1; then
-    bash scripts/build_pdf.sh
+    bash tools/build_pdf.sh
     echo "== the PDF is at _build/pdf/book.pdf"
   else
-    echo "== note: no chromium, so no PDF (as root: bash scripts/install_chromium.sh)"
+    echo "== note: no chromium, so no PDF (as root: bash tools/install_chromium.sh)"
   fi
 fi

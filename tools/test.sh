@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Every check CI runs, in order (run scripts/setup.sh once first):
+# Every check CI runs, in order (run tools/setup.sh once first):
 #   1. the package's unit tests and every chapter re-executed by nbval,
 #   2. the status page written from that run (passed or failed), the site built with -W,
 #   3. a headless Chromium check of the built site (when the site was built),
-#   4. the PDF of the book printed by Chromium (scripts/build_pdf.sh) and checked (tests/test_pdf.py).
+#   4. the PDF of the book printed by Chromium (tools/build_pdf.sh) and checked (tests/book/test_pdf.py).
 # Every step runs even when an earlier one failed, so the status page always says
 # what the last run did.  Exit status: step 1's pytest status if it failed, else
 # the first failing later step's, else 0.  The last line printed is step 1's
@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
-  echo "no .venv here: run 'bash scripts/setup.sh' first" >&2
+  echo "no .venv here: run 'bash tools/setup.sh' first" >&2
   exit 2
 fi
 PY=.venv/bin/python
@@ -40,7 +40,7 @@ TIMING=(book/performance.ipynb book/scaling.ipynb)
 NBVAL=(--nbval --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg --durations=0)
 rm -f "$STATUS/junit-timing.xml" "$STATUS/pytest-timing.log"
 echo "== 1. unit tests and notebooks (nbval)"
-# (the order: conftest.py's pytest_collection_modifyitems)
+# (the order: tools/pytest_book.py's pytest_collection_modifyitems)
 "$PY" -m pytest book tests --ignore=tests/site "${TIMING[@]/#/--deselect=}" \
   -n 2 --dist loadfile --no-loadscope-reorder "${NBVAL[@]}" \
   --junitxml="$STATUS/junit.xml" 2>&1 | tee "$STATUS/pytest.log"
@@ -56,10 +56,10 @@ timing_summary=$(grep -E '^=+ .* in [0-9.]+s' "$STATUS/pytest-timing.log" | tail
 [ "$tests_rc" -ne 0 ] || tests_rc=$timing_rc
 
 echo "== 2. status page and website"
-"$PY" scripts/make_status.py
+"$PY" tools/make_status.py
 status_rc=$?
 build_rc=0
-bash scripts/build_book.sh || build_rc=$?
+bash tools/build_book.sh || build_rc=$?
 
 site_rc=0
 if [ "$build_rc" -eq 0 ]; then
@@ -69,20 +69,20 @@ else
   echo "== 3. skipped: the site did not build (exit $build_rc)"
 fi
 
-# --- 4. the PDF (scripts/build_pdf.sh, tests/test_pdf.py) ---------------------------
+# --- 4. the PDF (tools/build_pdf.sh, tests/book/test_pdf.py) ---------------------------
 pdf_rc=0
 if [ "$build_rc" -eq 0 ]; then
   echo "== 4. the PDF of the book"
-  { bash scripts/build_pdf.sh && "$PY" -m pytest tests/test_pdf.py -rs; } || pdf_rc=$?
+  { bash tools/build_pdf.sh && "$PY" -m pytest tests/book/test_pdf.py -rs; } || pdf_rc=$?
 else
   echo "== 4. skipped: the site did not build (exit $build_rc)"
 fi
 # ------------------------------------------------------------------------------------
 
 echo "== summary"
-echo "PDF (build_pdf.sh, tests/test_pdf.py): exit $pdf_rc"
-echo "status page (scripts/make_status.py): exit $status_rc"
-echo "site build (scripts/build_book.sh):   exit $build_rc"
+echo "PDF (build_pdf.sh, tests/book/test_pdf.py): exit $pdf_rc"
+echo "status page (tools/make_status.py): exit $status_rc"
+echo "site build (tools/build_book.sh):   exit $build_rc"
 if [ "$build_rc" -eq 0 ]; then
   echo "site test (pytest tests/site):        exit $site_rc"
 else

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 PACKAGE_FILES = ["pyproject.toml", "README.md"]  # + cnnlib/*.py
 # what a hosted runtime brings (besides Python): the tested versions of these
@@ -113,7 +113,7 @@ def test_wheel_and_sdist_hold_the_package(dist):
         names = set(z.namelist())
         (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]
         metadata = z.read(meta).decode()
-    # the reader's package and nothing else: no book tooling (cnnbook, tools/, scripts/, tests/)
+    # the reader's package and nothing else: no book tooling (cnnbook, tools/, tools/, tests/)
     data = {"cnnlib/widgets.js", "cnnlib/widgets.css"}  # the widgets' script and styles (pyproject's package-data)
     assert {n for n in names if ".dist-info/" not in n} == modules | data
     assert "cnnlib/tested_stack.py" in names and "cnnlib/notebook.py" in names
@@ -127,7 +127,7 @@ def test_wheel_and_sdist_hold_the_package(dist):
     with tarfile.open(sdist) as t:
         snames = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
     assert {"pyproject.toml", "README.md"} | modules <= snames
-    assert not [n for n in snames if n.startswith(("tools/", "cnnbook/", "tests/", "scripts/", "book/"))]
+    assert not [n for n in snames if n.startswith(("tools/", "cnnbook/", "tests/", "tools/", "book/"))]
 
 
 def test_the_wheel_installs_bare_and_imports_without_tensorflow(venv):
@@ -402,12 +402,12 @@ def test_every_module_cnnbook_imports_is_declared():
 
 
 def test_setup_installs_the_book_tooling():
-    text = (ROOT / "scripts" / "setup.sh").read_text()
+    text = (ROOT / "tools" / "setup.sh").read_text()
     assert re.search(r"^\.venv/bin/python -m pip install -q --no-deps -e \.$", text, re.MULTILINE)
     assert re.search(r"^\.venv/bin/python -m pip install -q --no-deps -e tools$", text, re.MULTILINE)
     spec = importlib.util.find_spec("cnnbook.classroom")
     assert spec and Path(spec.origin).resolve() == (TOOLS / "cnnbook" / "classroom.py").resolve(), (
-        "cnnbook is not installed in this environment: bash scripts/setup.sh --no-build")
+        "cnnbook is not installed in this environment: bash tools/setup.sh --no-build")
     pins = _pins()
     for dist in _declared(TOOLS / "pyproject.toml")[0]:  # --no-deps: requirements.txt must bring them
         assert dist in pins, f"tools/pyproject.toml declares {dist}, which requirements.txt does not pin"
@@ -455,7 +455,7 @@ NOT_A_READERS = {"tensorflow", "tensorflow-cpu", "keras", "myst-nb", "jupyter-bo
 
 
 def _sync_module():
-    spec = importlib.util.spec_from_file_location("sync_install_source", ROOT / "scripts" / "sync_install_source.py")
+    spec = importlib.util.spec_from_file_location("sync_install_source", ROOT / "tools" / "sync_install_source.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -2,7 +2,7 @@
 
 Jupyter Book 1 registers *every* ``*.js`` and ``*.css`` file found under
 ``_static/`` as a page asset (see ``jupyter_book/config.py``).  MathJax lives
-in ``_static/mathjax/`` (installed by ``scripts/fetch_mathjax.sh``) and must be
+in ``_static/mathjax/`` (installed by ``tools/fetch_mathjax.sh``) and must be
 loaded only once, through ``mathjax_path``; MathJax then loads its own
 components from that folder.  This extension drops the auto-registered
 ``mathjax/...`` entries again.

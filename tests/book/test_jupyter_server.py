@@ -1,6 +1,6 @@
 """JupyterLab serves the book (and the student edition) and runs a chapter's kernel.
 
-What a reader does after ``bash scripts/setup.sh``: ``.venv/bin/jupyter lab book/``
+What a reader does after ``bash tools/setup.sh``: ``.venv/bin/jupyter lab book/``
 (the README's line), run here as that command from the repository's root, so
 the server's root is the book's folder.  Each test starts ``jupyter lab`` headless on a free localhost port with a
 random token, lists the notebooks through ``/api/contents``, opens a session
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STARTUP_S = 60   # the server answering /api/status
 REQUEST_S = 20   # one REST call
 EXECUTE_S = 60   # kernel start + the code below

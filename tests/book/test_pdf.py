@@ -1,4 +1,4 @@
-"""The PDF of the book (_build/pdf/book.pdf, written by scripts/build_pdf.sh), read back with
+"""The PDF of the book (_build/pdf/book.pdf, written by tools/build_pdf.sh), read back with
 poppler-utils (pdftotext, pdfinfo, pdfimages): every chapter's title, formulas rendered by
 MathJax (no TeX left in the text), the figures, a sane number of pages, and every training log
 line of the stored outputs complete (not clipped at the page's edge nor hidden in a scroll box).
@@ -16,7 +16,7 @@ import nbformat
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PDF = Path(os.environ.get("BOOK_PDF") or ROOT / "_build" / "pdf" / "book.pdf")  # BOOK_PDF: check another file
 HIDDEN_OUTPUT_TAGS = {"remove-output", "remove-cell", "hide-output"}
 LOG_LINE = re.compile(r"^\s*(?:epoch\s+\d+\s*/\s*\d+\b.*|\d+/\d+ - \d+s - .*loss.*)$", re.IGNORECASE)
@@ -31,8 +31,8 @@ def _stale():
 
 
 pytestmark = [
-    pytest.mark.skipif(not PDF.is_file(), reason=f"{PDF} not built: run bash scripts/build_pdf.sh"),
-    pytest.mark.skipif(bool(_stale()), reason=f"{PDF} is older than {_stale()[:3]}: run bash scripts/build_pdf.sh"),
+    pytest.mark.skipif(not PDF.is_file(), reason=f"{PDF} not built: run bash tools/build_pdf.sh"),
+    pytest.mark.skipif(bool(_stale()), reason=f"{PDF} is older than {_stale()[:3]}: run bash tools/build_pdf.sh"),
     pytest.mark.skipif(
         not all(shutil.which(t) for t in ("pdftotext", "pdfinfo", "pdfimages")),
         reason="poppler-utils (pdftotext, pdfinfo, pdfimages) not installed: apt-get install poppler-utils",

@@ -3,7 +3,7 @@
 Used by ``tests/test_seed_quotes.py``; no pytest in here, so the functions can be
 tried by hand::
 
-    .venv/bin/python -c "import sys; sys.path.insert(0, 'tests'); import seed_quotes as q; \
+    .venv/bin/python -c "import sys; from tools import seed_quotes as q; \
         print(q.parse_seed(q.seed_file().read_text()).numbers())"
 
 The rules (CONTRIBUTING.md, "Quoting the original"; issue 9)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Chapter 12's like-for-like controls: which part of the small model's gain is the model, which the recipe.
 
-    .venv/bin/python scripts/overfitting_controls.py --seeds 0 1 2 --out book/data/overfitting_controls.json
+    .venv/bin/python tools/overfitting_controls.py --seeds 0 1 2 --out book/data/overfitting_controls.json
 
 Chapter 12 compares chapter 11's AlexNet (Adam 0.0001, constant, 20 epochs) with
 a small network trained with another recipe (Adam with a cosine schedule from
@@ -79,7 +79,7 @@ def main(argv=None):
     x_test, t_test = cnnlib.scale(x_test_all), t_test_all[:, 0]
 
     record = json.loads(args.out.read_text()) if args.out.exists() else {}
-    record["note"] = ("Recorded by scripts/overfitting_controls.py; not re-executed by nbval. "
+    record["note"] = ("Recorded by tools/overfitting_controls.py; not re-executed by nbval. "
                       "Test accuracy on all 10,000 CIFAR-10 test images after training on the first 1,000.")
     runs = record.setdefault("runs", {})
     for seed in args.seeds:

@@ -2,9 +2,9 @@
 # Build the Japanese edition into _build/html/ja/, from the same notebooks and pages
 # as the English one, with the catalogs in locale/ja/LC_MESSAGES/ (untranslated or
 # fuzzy messages show in English).  Fails on any Sphinx warning, like build_book.sh.
-#   scripts/build_book_ja.sh          # incremental
-#   scripts/build_book_ja.sh --all    # extra args go to `jupyter-book build`
-# The config is _config.yml with language: ja (scripts/update_translations.py config-ja);
+#   tools/build_book_ja.sh          # incremental
+#   tools/build_book_ja.sh --all    # extra args go to `jupyter-book build`
+# The config is _config.yml with language: ja (tools/update_translations.py config-ja);
 # Sphinx's own output and doctrees stay in _build/ja/ (its environment must not mix
 # with the English one), then the HTML is copied to _build/html/ja/.
 set -euo pipefail
@@ -17,7 +17,7 @@ else
     PY=python
 fi
 
-"$PY" scripts/update_translations.py config-ja _build/ja/_config.yml >/dev/null
+"$PY" tools/update_translations.py config-ja _build/ja/_config.yml >/dev/null
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -34,5 +34,5 @@ fi
 mkdir -p _build/html
 rm -rf _build/html/ja
 cp -r _build/ja/_build/html _build/html/ja
-"$PY" scripts/update_translations.py --report
+"$PY" tools/update_translations.py --report
 echo "build_book_ja: OK, zero warnings -> _build/html/ja/index.html"

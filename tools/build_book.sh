@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Build the book into _build/html (and its Japanese edition into _build/html/ja),
 # offline, failing on any Sphinx warning.
-#   scripts/build_book.sh            # incremental build
-#   scripts/build_book.sh --all      # extra args go to `jupyter-book build` (--all = rebuild everything)
+#   tools/build_book.sh            # incremental build
+#   tools/build_book.sh --all      # extra args go to `jupyter-book build` (--all = rebuild everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/fetch_mathjax.sh
+tools/fetch_mathjax.sh
 
 if [[ -x .venv/bin/jupyter-book ]]; then
     JB=.venv/bin/jupyter-book
@@ -34,4 +34,4 @@ echo "build_book: OK, zero warnings -> _build/html/index.html"
 # The Japanese edition from the same sources and locale/ja/ (untranslated text shows
 # in English), into _build/html/ja/, also with -W.  The English site above is complete
 # whatever happens here.
-scripts/build_book_ja.sh "$@"
+tools/build_book_ja.sh "$@"

@@ -17,9 +17,9 @@ nothing, so nbval's stored outputs do not change.  Only the cell's source is
 rewritten; the rest of the notebook file stays byte for byte.
 
 Usage (from the repository root, with the project's .venv):
-    .venv/bin/python scripts/sync_install_source.py                 # every book/*.ipynb
-    .venv/bin/python scripts/sync_install_source.py book/07_*.ipynb # only these
-    .venv/bin/python scripts/sync_install_source.py --check         # exit 1 if any cell disagrees
+    .venv/bin/python tools/sync_install_source.py                 # every book/*.ipynb
+    .venv/bin/python tools/sync_install_source.py book/07_*.ipynb # only these
+    .venv/bin/python tools/sync_install_source.py --check         # exit 1 if any cell disagrees
 """
 
 import argparse
@@ -143,7 +143,7 @@ def main(argv=None):
         elif stamp(path, source):
             print(f"{_show(path)}: first cell rewritten")
     if stale:
-        print(f"run: .venv/bin/python scripts/sync_install_source.py {' '.join(str(_show(p)) for p in stale)}")
+        print(f"run: .venv/bin/python tools/sync_install_source.py {' '.join(str(_show(p)) for p in stale)}")
         return 1
     return 0
 
