@@ -33,6 +33,7 @@ CHAPTERS = {
     "book/03_padding_stride.html": ["explorer"],
     "book/04_pooling.html": ["pooling"],
     "book/05_im2col.html": ["im2col"],
+    "book/06a_inside_a_conv_layer.html": ["volume", "dot", "explorer"],
 }
 LABELS = {"en": "Step", "ja": "1歩進む"}
 
