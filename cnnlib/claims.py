@@ -26,7 +26,7 @@ import json
 import os
 import time
 
-__all__ = ["claim", "ClaimFailed"]
+__all__ = ["claim", "glue", "ClaimFailed"]
 
 # myst_nb.ext.glue.GLUE_PREFIX: the mime prefix of a value glued with display=False
 GLUE_PREFIX = "application/papermill.record/"
@@ -110,6 +110,16 @@ def glue_message(name, text, formatter=None):
     metadata = dict(metadata)
     metadata["scrapbook"] = dict(name=name, mime_prefix=GLUE_PREFIX)
     return {GLUE_PREFIX + k: v for k, v in bundle.items()}, metadata
+
+
+def glue(name, text):
+    """Glue ``text`` under ``name`` for the prose, with no bound: a figure this run does not measure.
+
+    For a figure read from a recorded file (a script's JSON that a chapter shows, such as
+    chapter 12's controls); a figure the chapter measures goes through :func:`claim`.  Outside an
+    IPython kernel it does nothing.
+    """
+    _glue(name, str(text))
 
 
 def _glue(name, text):

@@ -95,3 +95,17 @@ def test_outside_a_kernel_claim_glues_nothing_and_prints_nothing(monkeypatch, ca
     monkeypatch.delenv("CNNLIB_CLAIMS", raising=False)
     claim("lenet_test_acc", 0.9781, at_least=0.97)  # no IPython shell here, no myst_nb needed
     assert capsys.readouterr() == ("", "")
+
+
+def test_glue_glues_a_recorded_figure_with_no_bound(monkeypatch, tmp_path):
+    """cnnlib.claims.glue: a figure read from a record is glued as it is, never asserted nor recorded."""
+    from cnnlib import claims
+
+    path = tmp_path / "claims.jsonl"
+    monkeypatch.setenv("CNNLIB_CLAIMS", str(path))
+    glued = []
+    monkeypatch.setattr(claims, "_glue", lambda name, text: glued.append((name, text)))
+    claims.glue("control_small_cosine", "39.0%")
+    claims.glue("runs", 2)
+    assert glued == [("control_small_cosine", "39.0%"), ("runs", "2")]
+    assert not path.exists()  # not a claim: nothing for the status page's margins
