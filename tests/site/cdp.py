@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
+import os
 import re
+import shutil
+import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -38,6 +43,40 @@ FLAGS = [
     "--remote-debugging-port=0",
     "--window-size=1200,1000",
 ]
+
+
+def find_chromium():
+    """Debian's chromium; without it the test fails in CI and is skipped elsewhere, saying how to install it."""
+    import pytest
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("chromium is not installed: run tools/install_chromium.sh", pytrace=False)
+        pytest.skip("chromium is not installed: run tools/install_chromium.sh")
+    return chromium
+
+
+@contextlib.contextmanager
+def serve(directory):
+    """``python -m http.server`` for ``directory`` on a free port of 127.0.0.1; yields the base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 class JSError(AssertionError):

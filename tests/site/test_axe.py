@@ -19,20 +19,14 @@ The test fails on any violation of impact "serious" or "critical".
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cdp import Browser  # noqa: E402
+from cdp import Browser, find_chromium, serve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
@@ -52,28 +46,9 @@ def served():
         pytest.skip("the book is not built: run tools/build_book.sh first")
     if not AXE.is_file():
         pytest.fail(f"axe-core is not installed ({AXE}): run tools/fetch_axe.sh", pytrace=False)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is not installed: run tools/install_chromium.sh", pytrace=False)
-        pytest.skip("chromium is not installed: run tools/install_chromium.sh")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(SITE)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base, timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    chromium = find_chromium()
+    with serve(SITE) as base:
         yield chromium, base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def audit(browser, url, source):
