@@ -201,14 +201,32 @@ class Browser:
                   features=[{"name": "prefers-reduced-motion", "value": "reduce" if on else "no-preference"}])
 
     def screenshot(self, path: Path, element: str | None = None):
-        """A PNG of the page, or of ``element`` (a JavaScript expression giving one element)."""
+        """A PNG of the page, or of ``element`` (a JavaScript expression giving one element).
+
+        The element is scrolled into view and captured where it is painted: its box in the
+        viewport, offset by the viewport's position in the page (as Puppeteer does), after two
+        animation frames, so a page still laying out after the scroll is not captured blank.
+        """
         params = {"format": "png"}
+        resized = False
         if element:
-            box = self.js(f"(() => {{ const e = {element}; e.scrollIntoView();"
-                          f" const r = e.getBoundingClientRect(); return [r.x + scrollX, r.y + scrollY, r.width, r.height]; }})()")
-            params["clip"] = {"x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1}
-            params["captureBeyondViewport"] = True
-        data = self.send("Page.captureScreenshot", **params)["data"]
+            height = self.js(f"{element}.getBoundingClientRect().height")
+            view = self.send("Page.getLayoutMetrics")["cssLayoutViewport"]
+            if height > view["clientHeight"]:  # a window as tall as the element, for this capture
+                self.send("Emulation.setDeviceMetricsOverride", width=view["clientWidth"],
+                          height=int(height) + 40, deviceScaleFactor=1, mobile=False)
+                resized = True
+            box = self.js(f"(async () => {{ const e = {element}; e.scrollIntoView({{block: 'center'}});"
+                          " for (let i = 0; i < 2; i++) await new Promise(r => requestAnimationFrame(r));"
+                          " const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })()")
+            view = self.send("Page.getLayoutMetrics")["cssLayoutViewport"]
+            params["clip"] = {"x": box[0] + view["pageX"], "y": box[1] + view["pageY"],
+                              "width": box[2], "height": box[3], "scale": 1}
+        try:
+            data = self.send("Page.captureScreenshot", **params)["data"]
+        finally:
+            if resized:
+                self.send("Emulation.clearDeviceMetricsOverride")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
