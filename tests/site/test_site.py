@@ -33,6 +33,9 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cdp import FLAGS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -47,19 +50,8 @@ PAGES = [
     pytest.param("book/05_im2col.html", "im2col", id="05_im2col"),
 ]
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    # Only the local server can be reached: anything loaded from a CDN breaks.
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+# cdp.FLAGS (headless, offline but for 127.0.0.1) less the DevTools port: this test reads dumps
+CHROMIUM_FLAGS = [f for f in FLAGS if not f.startswith("--remote-debugging-port")] + [
     # Let MathJax and the search page's JS finish before the DOM is dumped.
     "--virtual-time-budget=10000",
 ]
