@@ -30,8 +30,9 @@ def pytest_runtest_setup(item):
 
 # With pytest-xdist (tools/test.sh: -n 2 --dist loadfile --no-loadscope-reorder) the
 # long chapters go first, a Keras chapter beside a scratch one (11 | 10, then 09 | 07,
-# then 12), so that neither worker is left with a long chapter at the end.
-_LONG_FIRST = ("11_", "10_", "09_", "07_", "12_")
+# then 12), then the middle-sized ones (13, 14, 06c: after AlexNet, under a minute each),
+# so that neither worker is left with a long chapter at the end.
+_LONG_FIRST = ("11_", "10_", "09_", "07_", "12_", "13_", "14_", "08_", "06c_")
 
 
 def pytest_collection_modifyitems(config, items):
