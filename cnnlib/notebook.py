@@ -17,22 +17,30 @@ Always:
    notation for small numbers, lines of 100 characters;
 5. ``matplotlib.rcParams.update(RC_PARAMS)``: white figure and axes
    backgrounds (legible in a dark theme), 100 dpi, images drawn with
-   ``nearest`` interpolation (pixels stay square).
+   ``nearest`` interpolation (pixels stay square), SVG text kept as text
+   (``svg.fonttype: none``) and SVG ids from a fixed salt (``svg.hashsalt``);
+6. in a Jupyter kernel only: the inline backend shows figures as SVG
+   (``InlineBackend.figure_formats = {"svg"}``, with
+   ``InlineBackend.print_figure_kwargs = INLINE_FIGURE_KWARGS``: a tight
+   bounding box as before, no date in the file).  A figure's words stay
+   words in the stored notebook, so the Japanese edition translates them
+   when it builds (tools/sphinx/figure_i18n.py), and the same run's file
+   is byte for byte the same each time.
 
 With ``keras=True``, also:
 
-6. imports TensorFlow.  Its C++ start-up notices (the oneDNN line and
+7. imports TensorFlow.  Its C++ start-up notices (the oneDNN line and
    "All log messages before absl::InitializeLog() ...") go straight to file
    descriptor 2 whatever ``TF_CPP_MIN_LOG_LEVEL`` says, and would become a
    timestamped stderr output in the notebook; so while ``import tensorflow``
    runs, and only then, file descriptor 2 is written to a temporary file.  If
    the import fails, what it wrote is printed to stderr and the error raised;
    with no TensorFlow installed the error says how to install it;
-7. TensorFlow runs on ``threads`` intra-op threads and one inter-op thread.
+8. TensorFlow runs on ``threads`` intra-op threads and one inter-op thread.
    TensorFlow fixes these when it first runs an operation; if that happened
    before with other numbers, setup() prints one line saying so (restart the
    kernel to change them);
-8. ``keras.utils.set_random_seed(seed)``: Python's, numpy's and TensorFlow's
+9. ``keras.utils.set_random_seed(seed)``: Python's, numpy's and TensorFlow's
    seeds, so a run repeats bit for bit on one machine.
 
 It returns ``np.random.default_rng(seed)``, the generator a chapter draws from.
@@ -46,7 +54,7 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["setup", "version_note", "PRINT_OPTIONS", "RC_PARAMS"]
+__all__ = ["setup", "version_note", "PRINT_OPTIONS", "RC_PARAMS", "INLINE_FIGURE_KWARGS"]
 
 PRINT_OPTIONS = {"precision": 4, "suppress": True, "linewidth": 100}
 
@@ -56,7 +64,13 @@ RC_PARAMS = {
     "savefig.facecolor": "white",
     "axes.facecolor": "white",
     "image.interpolation": "nearest",
+    "svg.fonttype": "none",
+    "svg.hashsalt": "cnnlib",
 }
+
+# The inline backend's print_figure() arguments (step 6): its default tight box, and no
+# <dc:date> in the SVG (metadata Date None), so a figure's file depends on the figure only.
+INLINE_FIGURE_KWARGS = {"bbox_inches": "tight", "metadata": {"Date": None}}
 
 NO_TENSORFLOW = (
     "This chapter uses Keras, and this Python has no TensorFlow: install the packages tensorflow "
@@ -91,7 +105,7 @@ def _fd2_to_temporary_file():
 
 
 def _import_tensorflow():
-    """``import tensorflow`` with its start-up notices kept out of the notebook (step 6)."""
+    """``import tensorflow`` with its start-up notices kept out of the notebook (step 7)."""
     if sys.modules.get("tensorflow") is not None:  # imported before: nothing to hide
         return sys.modules["tensorflow"]
     try:
@@ -105,7 +119,7 @@ def _import_tensorflow():
 
 
 def _set_threads(tf, threads):
-    """Step 7; a line if TensorFlow already runs with other thread counts."""
+    """Step 8; a line if TensorFlow already runs with other thread counts."""
     threading = tf.config.threading
     try:
         threading.set_intra_op_parallelism_threads(threads)
@@ -118,6 +132,23 @@ def _set_threads(tf, threads):
                 f"{have[1] or 'default'}), so setup() could not set {threads} and 1; restart the kernel "
                 "and run setup() first to get them."
             )
+
+
+def _inline_figures_as_svg():
+    """Step 6: in a Jupyter kernel, the inline backend draws figures as SVG; elsewhere nothing."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "kernel"):  # a script, a test or a terminal IPython
+        return
+    from matplotlib_inline.config import InlineBackend
+
+    backend = InlineBackend.instance(parent=shell)
+    backend.print_figure_kwargs = dict(INLINE_FIGURE_KWARGS)
+    backend.figure_formats = {"svg"}  # both traits update the formatters pyplot already uses
+    if "matplotlib.pyplot" in sys.modules:  # set them outright, whatever the traits did
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(shell, {"svg"}, **INLINE_FIGURE_KWARGS)
 
 
 def version_note(keras=False):
@@ -156,6 +187,7 @@ def setup(seed=0, keras=False, threads=2):
     import matplotlib as mpl
 
     mpl.rcParams.update(RC_PARAMS)
+    _inline_figures_as_svg()
     if keras:
         tf = _import_tensorflow()
         import keras as _keras
