@@ -19,7 +19,7 @@ TensorFlow a hosted runtime brings).  The tools that build the book's classroom
 editions are a separate package, ``cnnbook`` (``tools/`` in the repository).
 """
 
-from . import checks, datasets, notebook, plotting, reference
+from . import checks, datasets, interpret, notebook, plotting, reference
 from .claims import claim
 from .datasets import first_n, load_cifar10, load_mnist, one_hot, scale, to_nchw, to_nhwc
 from .fast_layers import (
@@ -32,18 +32,19 @@ from .fast_layers import (
     GlobalAveragePooling,
     MaxPooling,
     Relu,
+    Residual,
     SoftmaxCrossEntropy,
 )
 from .fast_optimizers import SGD, AdaGrad, Adadelta, Adam, Momentum, Nesterov, RMSprop
 from .geometry import conv_output_size
 from .gradcheck import numerical_gradient, rel_error
-from .models import AlexNet, LeNet, Sequential
+from .models import AlexNet, LeNet, ResNet, Sequential
 from .reference import col2im, im2col
 from .training import History, TrainingDiverged, history_from_keras, train
 
 __version__ = "1.0.0"
 
-_KERAS = {"build_lenet", "build_alexnet", "build_original_alexnet", "build_small_cnn"}
+_KERAS = {"build_lenet", "build_alexnet", "build_original_alexnet", "build_small_cnn", "build_resnet"}
 
 
 def __getattr__(name):
