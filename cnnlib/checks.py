@@ -26,6 +26,7 @@ __all__ = [
     "check_adam_step",
     "check_conv_input_grad",
     "check_batchnorm_backward",
+    "check_momentum_step",
 ]
 
 
@@ -417,3 +418,50 @@ def check_batchnorm_backward(fn, cases=None, seed=7, eps=1e-3, scales=None):
             )
         _compare(name + " (dx)", case, got[0], want_dx, describe=lambda i: f"sample {i[0]}, feature {i[1]}")
     _passed(name, len(cases))
+
+
+# --- Chapter "How a network learns: optimizers and initialisation" -----------------------------
+
+
+def check_momentum_step(fn, steps=4, seed=8, lr=0.1, momentum=0.9, shape=(6,)):
+    """``fn(param, grad, velocity, lr, momentum)`` → ``(new_param, new_velocity)``: one step of
+    SGD with momentum as Keras and :class:`cnnlib.reference.Momentum` write it,
+    ``v = momentum * v - lr * grad; param = param + v``.  Runs ``steps`` steps from
+    ``velocity = 0`` on a parameter of ``shape`` with the given hyperparameters."""
+    from .reference import Momentum
+
+    name = "momentum_step"
+    rng = np.random.default_rng(seed)
+    reference = Momentum(learning_rate=lr, momentum=momentum)
+    p = rng.standard_normal(shape)
+    v = np.zeros(shape)
+    for t in range(1, steps + 1):
+        g = rng.standard_normal(shape)
+        p_want, state = p.copy(), {"v": v.copy()}
+        reference.step(p_want, g, state)
+        v_want = state["v"]
+        case = f"step {t}" + ("" if (lr, momentum) == (0.1, 0.9) else f", lr={lr}, momentum={momentum}")
+        got = _call(name, fn, p.copy(), g.copy(), v.copy(), lr, momentum)
+        if not isinstance(got, tuple) or len(got) != 2:
+            raise CheckFailed(f"{name}: return the tuple (new_param, new_velocity); got {type(got).__name__}")
+        new_p = np.asarray(got[0]) if got[0] is not None else None
+        new_v = np.asarray(got[1]) if got[1] is not None else None
+        if new_v is not None and new_v.shape == v_want.shape and np.allclose(new_v, -v_want) and not np.allclose(v_want, 0):
+            raise CheckFailed(
+                f"{name}, {case}: your velocity has the opposite sign. Keep the book's (and Keras's) convention: "
+                f"v = momentum * v - lr * grad, then param + v")
+        if new_p is not None and new_p.shape == p_want.shape and not np.allclose(new_p, p_want):
+            mistakes = [
+                (p - lr * g, "this is plain SGD (param - lr * grad): the velocity must carry the earlier steps"),
+                (p + v, "the parameter moved by the OLD velocity: compute the new v first, then add it"),
+                (p + momentum * v_want - lr * g, "that is Nesterov's step (param + momentum * v - lr * grad); "
+                                                 "plain momentum adds v itself"),
+                (p - v_want, "the parameter moved against v: with v = momentum * v - lr * grad, add it (param + v)"),
+            ]
+            for wrong, why in mistakes:
+                if np.allclose(new_p, wrong):
+                    raise CheckFailed(f"{name}, {case}: {why}")
+        _compare(name + " (velocity)", case, got[1], v_want)
+        _compare(name + " (param)", case, got[0], p_want)
+        p, v = p_want, v_want
+    _passed(name, steps)
