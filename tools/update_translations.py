@@ -66,9 +66,12 @@ JA_SPHINX_CONFIG = {
 }
 
 
-# The footer's English words (an HTML string in _config.yml, not a catalog message).
+# The footer's English words (an HTML string in _config.yml, not a catalog message), and its
+# link: the Japanese pages link the Japanese PDF (tools/build_pdf.sh prints _build/pdf/book-ja.pdf
+# and copies it beside book.pdf at the site's root).
 JA_FOOTER = {
-    "PDF of the book": "本書のPDF（英語版）",
+    "book.pdf": "book-ja.pdf",
+    "PDF of the book": "本書のPDF",
     "(for reading offline or printing)": "（オフラインでの閲覧や印刷用）",
 }
 
@@ -99,7 +102,7 @@ def write_ja_config(out: Path) -> Path:
     html = cfg.get("html") or {}
     if html.get("extra_footer"):
         # Site-root-relative links of the footer (e.g. ../book.pdf) sit one folder
-        # further up from _build/html/ja/.
+        # further up from _build/html/ja/ (../book.pdf -> ../../book-ja.pdf below).
         footer = html["extra_footer"].replace('href="../', 'href="../../')
         for english, japanese in JA_FOOTER.items():
             footer = footer.replace(english, japanese)
