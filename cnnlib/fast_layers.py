@@ -43,6 +43,7 @@ __all__ = [
     "Dropout",
     "BatchNormalization",
     "SoftmaxCrossEntropy",
+    "Residual",
 ]
 
 
@@ -386,3 +387,16 @@ class SoftmaxCrossEntropy(reference.SoftmaxCrossEntropy):
                 raise ValueError(f"labels must lie in [0, {K - 1}]; got values from {t.min()} to {t.max()}")
         elif t.shape != x.shape:
             raise ValueError(f"labels must be (N,) integers or (N, {K}) one-hot; got shape {t.shape}")
+
+
+@checked
+class Residual(reference.Residual):
+    """The reference's code (which checks that the block keeps the shape), with the checks of ``dout``;
+    ``backward_params`` (a model's first layer) runs the block's first layer's ``backward_params``:
+    the skip adds nothing to the parameters' gradients."""
+
+    def backward_params(self, dout):
+        layers = list(self.layers.values())
+        for layer in reversed(layers[1:]):
+            dout = layer.backward(dout)
+        layers[0].backward_params(dout)

@@ -16,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
-__all__ = ["build_lenet", "build_alexnet", "build_original_alexnet", "build_small_cnn"]
+__all__ = ["build_lenet", "build_alexnet", "build_original_alexnet", "build_small_cnn", "build_resnet"]
 
 
 def _check_input_shape(input_shape):
@@ -155,3 +155,56 @@ def build_small_cnn(input_shape=(32, 32, 3), num_classes=10, bn=False, dropout=0
             stack.append(layers.Dropout(dropout))
     stack += [layers.GlobalAveragePooling2D(), layers.Dense(num_classes, kernel_initializer="he_normal", kernel_regularizer=reg)]
     return keras.Sequential(stack, name=name)
+
+
+def build_resnet(
+    input_shape=(32, 32, 3),
+    num_classes=10,
+    widths=(16, 32),
+    blocks=2,
+    residual=True,
+    bn=True,
+    kernel_initializer="he_normal",
+    name=None,
+):
+    """The small ResNet of ``cnnlib.ResNet`` (or its plain twin), built with the functional API:
+    each block's output and its input meet in ``layers.Add``.
+
+    Layer names follow the scratch model's parameter keys with ``_`` for ``.``: the scratch
+    ``res2.conv1.W`` is the kernel of ``res2_conv1`` here (the plain twin numbers its layers
+    as one list, ``conv2``, ``bn2``, ...), ``dense1`` is the logits layer.
+    """
+    _check_input_shape(input_shape)
+    widths = tuple(int(w) for w in widths)
+    blocks = (int(blocks),) * len(widths) if isinstance(blocks, int) else tuple(int(b) for b in blocks)
+    if not widths or len(blocks) != len(widths) or min(widths + blocks) < 1:
+        raise ValueError(f"widths and blocks: positive, one number of blocks per stage; got {widths!r}, {blocks!r}")
+    counts = {}
+
+    def named(prefix, scope=None):
+        key = (scope, prefix)
+        counts[key] = counts.get(key, 0) + 1
+        return f"{scope}_{prefix}{counts[key]}" if scope else f"{prefix}{counts[key]}"
+
+    def conv(x, width, size, scope=None):
+        return layers.Conv2D(width, size, padding="same", kernel_initializer=kernel_initializer, name=named("conv", scope))(x)
+
+    def norm(x, scope=None):
+        return layers.BatchNormalization(name=named("bn", scope))(x) if bn else x
+
+    def relu(x, scope=None):
+        return layers.ReLU(name=named("relu", scope))(x)
+
+    inputs = keras.Input(shape=tuple(input_shape))
+    x = relu(norm(conv(inputs, widths[0], 3)))
+    for stage, (width, n) in enumerate(zip(widths, blocks)):
+        if stage:
+            x = conv(layers.MaxPooling2D(2, name=named("maxpool"))(x), width, 1)
+        for _ in range(n):
+            scope = named("res") if residual else None
+            y = relu(norm(conv(x, width, 3, scope), scope), scope)
+            y = norm(conv(y, width, 3, scope), scope)
+            x = relu(layers.Add(name=f"{scope}_add")([x, y]) if residual else y)
+    x = layers.GlobalAveragePooling2D(name="gap1")(x)
+    outputs = layers.Dense(num_classes, kernel_initializer=kernel_initializer, name="dense1")(x)
+    return keras.Model(inputs, outputs, name=name or ("resnet" if residual else "plainnet"))

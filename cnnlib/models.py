@@ -24,30 +24,18 @@ from .fast_layers import (
     Convolution,
     Dropout,
     Flatten,
+    GlobalAveragePooling,
     MaxPooling,
     Relu,
+    Residual,
     SoftmaxCrossEntropy,
 )
 from .geometry import check_input_shape
 
-__all__ = ["Sequential", "LeNet", "AlexNet", "conv", "dense", "init_std"]
+__all__ = ["Sequential", "LeNet", "AlexNet", "ResNet", "conv", "dense", "init_std"]
 
-# The names Sequential gives unnamed layers (Keras's style: conv1, relu2, ...), by reference
-# class, so that a fast layer (a subclass) gets the same name; any other: its class name in lower case.
-_PREFIX = {
-    reference.Convolution: "conv",
-    reference.MaxPooling: "maxpool",
-    reference.AveragePooling: "avgpool",
-    reference.Relu: "relu",
-    reference.Affine: "dense",
-    reference.Flatten: "flatten",
-    reference.Dropout: "dropout",
-    reference.BatchNormalization: "bn",
-}
-
-
-def _prefix(layer):
-    return next((_PREFIX[c] for c in type(layer).__mro__ if c in _PREFIX), type(layer).__name__.lower())
+# The names Sequential gives unnamed layers (conv1, relu2, ...): cnnlib.reference.name_layers
+_PREFIX = reference._PREFIX
 
 
 class Sequential:
@@ -62,17 +50,7 @@ class Sequential:
     """
 
     def __init__(self, layers, loss=None):
-        self.layers = OrderedDict()
-        counts = {}
-        for item in layers:
-            name, layer = item if isinstance(item, tuple) else (None, item)
-            if name is None:
-                prefix = _prefix(layer)
-                counts[prefix] = counts.get(prefix, 0) + 1
-                name = f"{prefix}{counts[prefix]}"
-            if name in self.layers:
-                raise ValueError(f"two layers are named {name!r}")
-            self.layers[name] = layer
+        self.layers = OrderedDict(reference.name_layers(layers))
         self.loss_layer = loss or SoftmaxCrossEntropy()
         self.params = {f"{n}.{k}": v for n, l in self.layers.items() for k, v in l.params.items()}
         self.grads = {f"{n}.{k}": v for n, l in self.layers.items() for k, v in l.grads.items()}
@@ -173,13 +151,18 @@ class Sequential:
             target[...] = values[key]
 
     def summary(self, input_shape):
-        """A Keras-like table of output shapes and parameter counts for inputs of ``input_shape`` (C, H, W)."""
+        """A Keras-like table of output shapes and parameter counts for inputs of ``input_shape`` (C, H, W);
+        the layers of a :class:`~cnnlib.Residual` block follow its row, indented (its count includes theirs)."""
         x = np.zeros((1,) + tuple(input_shape), dtype=np.float32)
         lines = [f"{'layer':<12}{'type':<50}{'output shape':<18}{'params':>10}"]
         for name, layer in self.layers.items():
-            x = layer.forward(x, train=False)
+            x_in, x = x, layer.forward(x, train=False)
             n = sum(p.size for p in layer.params.values())
             lines.append(f"{name:<12}{layer!r:<50}{str(x.shape[1:]):<18}{n:>10,}")
+            for sub, inner in getattr(layer, "layers", {}).items():  # a Residual's block, indented
+                x_in = inner.forward(x_in, train=False)
+                n = sum(p.size for p in inner.params.values())
+                lines.append(f"{'  ' + sub:<12}{inner!r:<50}{str(x_in.shape[1:]):<18}{n:>10,}")
         lines.append(f"total parameters: {self.count_params():,}")
         return "\n".join(lines)
 
@@ -323,4 +306,51 @@ def AlexNet(
         dense(rng, hidden, hidden, **kw), Relu(), Dropout(dropout, seed=dseed + 1),
         dense(rng, hidden, num_classes, **kw),
     ]  # fmt: skip
+    return Sequential(layers)
+
+
+@_keras_names((3, 32, 32))
+def ResNet(
+    input_shape=(3, 32, 32),
+    num_classes=10,
+    widths=(16, 32),
+    blocks=2,
+    residual=True,
+    bn=True,
+    weight_init="he",
+    seed=None,
+    dtype=np.float32,
+):
+    """A small ResNet for small images (He et al. 2016's CIFAR-10 design, shrunk), or its plain twin.
+
+    conv 3x3 → [BN] → ReLU (the stem, ``widths[0]`` filters); then one stage per
+    width, each ``blocks`` blocks of conv 3x3 → [BN] → ReLU → conv 3x3 → [BN],
+    wrapped in a :class:`~cnnlib.Residual` (``residual=True``) or not (the plain
+    network: the same layers, the same parameters), each followed by a ReLU; between
+    two stages a 2x2 max pooling and a 1x1 convolution to the next width (a linear
+    projection); then global average pooling and one dense layer to the logits.
+    ``blocks``: an integer (every stage) or one per stage.  ``bn=False`` leaves the
+    batch normalisations out (the convolutions keep their biases in either case).
+    Every convolution has ``'same'`` padding.  Keras twin: :func:`~cnnlib.build_resnet`.
+    """
+    C, H, W = check_input_shape(input_shape)
+    widths = tuple(int(w) for w in widths)
+    blocks = (int(blocks),) * len(widths) if np.ndim(blocks) == 0 else tuple(int(b) for b in blocks)
+    if not widths or len(blocks) != len(widths) or min(widths + blocks) < 1:
+        raise ValueError(f"widths and blocks: positive, one number of blocks per stage; got {widths!r}, {blocks!r}")
+    rng = np.random.default_rng(seed)
+    kw = dict(weight_init=weight_init, dtype=dtype)
+
+    def norm(width):
+        return [BatchNormalization(width, dtype=dtype)] if bn else []
+
+    layers = [conv(rng, C, widths[0], 3, 1, "same", **kw), *norm(widths[0]), Relu()]
+    for stage, (width, n) in enumerate(zip(widths, blocks)):
+        if stage:
+            layers += [MaxPooling(2), conv(rng, widths[stage - 1], width, 1, **kw)]
+        for _ in range(n):
+            block = [conv(rng, width, width, 3, 1, "same", **kw), *norm(width), Relu()]
+            block += [conv(rng, width, width, 3, 1, "same", **kw), *norm(width)]
+            layers += ([Residual(block)] if residual else block) + [Relu()]
+    layers += [("gap1", GlobalAveragePooling()), dense(rng, widths[-1], num_classes, **kw)]
     return Sequential(layers)

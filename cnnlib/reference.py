@@ -55,6 +55,8 @@ __all__ = [
     "BatchNormalization",
     "SoftmaxCrossEntropy",
     "GlobalAveragePooling",
+    "Residual",
+    "name_layers",
     "Optimizer",
     "SGD",
     "Momentum",
@@ -484,6 +486,97 @@ class GlobalAveragePooling(Layer):
         dx = np.empty(self.x_shape, dtype=dout.dtype)
         dx[...] = dout.reshape(N, C, 1, 1) / (H * W)
         return dx
+
+
+class Residual(Layer):
+    """A residual block (He et al. 2016): ``x + F(x)``, where ``F`` is ``block``'s layers in order.
+
+    ``block``: a list of layers, of ``(name, layer)`` pairs, or a ``Sequential`` (its layers).
+    ``F(x)`` must have ``x``'s shape (stride 1, ``'same'`` padding, as many filters as ``x``
+    has channels); change the shape between blocks.  ``x`` reaches the sum along two paths,
+    through the block and along the skip, so its gradient is the *sum* of the two, the rule
+    of :func:`col2im`: ``dx = dout + F.backward(dout)``.  ``params``, ``grads`` and ``state``
+    are the block's layers' own arrays, by ``"conv1.W"``-style key.  Book: chapter "After AlexNet".
+    """
+
+    def __init__(self, block):
+        self.layers = name_layers(getattr(block, "layers", block))
+        if not self.layers:
+            raise ValueError("Residual needs a block of at least one layer, e.g. Residual([conv, Relu(), conv])")
+        self.params = {f"{n}.{k}": v for n, l in self.layers.items() for k, v in l.params.items()}
+        self.grads = {f"{n}.{k}": v for n, l in self.layers.items() for k, v in l.grads.items()}
+        self.state = {f"{n}.{k}": v for n, l in self.layers.items() for k, v in getattr(l, "state", {}).items()}
+
+    def forward(self, x, train=True):
+        out = x
+        for layer in self.layers.values():
+            out = layer.forward(out, train)
+        self._check_shape(x.shape[1:], out.shape[1:])
+        return x + out                                   # the skip: x itself, added
+
+    def backward(self, dout):
+        d = dout
+        for layer in reversed(self.layers.values()):
+            d = layer.backward(d)                        # through the block
+        return dout + d                                  # plus the skip's gradient: add, don't overwrite
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.layers.values():
+            shape = layer.output_shape(shape)
+        self._check_shape(tuple(input_shape), tuple(shape))
+        return tuple(input_shape)
+
+    def _check_shape(self, in_shape, out_shape):
+        if tuple(in_shape) != tuple(out_shape):
+            raise ValueError(
+                f"Residual: the block turns one input of shape {tuple(in_shape)} into {tuple(out_shape)}, "
+                f"so x + block(x) cannot be added. Keep the shape inside the block (stride 1, pad='same' "
+                f"or pad=(FH - 1) // 2 for an odd filter, as many filters as input channels), and change "
+                f"it between blocks: a pooling layer, or a 1x1 Convolution (a projection) to set the channels"
+            )
+
+    def __repr__(self):
+        return f"Residual({' -> '.join(self.layers)})"
+
+
+# Sequential's and Residual's names for unnamed layers (Keras's style: conv1, relu2, ...), by
+# reference class, so that a fast layer (a subclass) gets the same name; any other layer: its
+# class name in lower case.
+_PREFIX = {
+    Convolution: "conv",
+    MaxPooling: "maxpool",
+    AveragePooling: "avgpool",
+    Relu: "relu",
+    Affine: "dense",
+    Flatten: "flatten",
+    Dropout: "dropout",
+    BatchNormalization: "bn",
+    Residual: "res",
+}
+
+
+def name_layers(layers):
+    """``layers`` (a list of layers or of ``(name, layer)`` pairs, or a dict) as a dict by name;
+    unnamed layers are named as Keras does, ``conv1``, ``relu1``, ``conv2``, ..."""
+    if hasattr(layers, "items"):
+        layers = list(layers.items())
+    named, counts = {}, {}
+    for item in layers:
+        name, layer = item if isinstance(item, tuple) else (None, item)
+        if name is None:
+            kind = layer if isinstance(layer, type) else type(layer)
+            prefix = next((_PREFIX[c] for c in kind.__mro__ if c in _PREFIX), kind.__name__.lower())
+            counts[prefix] = counts.get(prefix, 0) + 1
+            name = f"{prefix}{counts[prefix]}"
+        if name in named:
+            raise ValueError(f"two layers are named {name!r}")
+        if isinstance(layer, type):
+            raise TypeError(f"{name}: got the class {layer.__name__}; pass a layer, e.g. {layer.__name__}(...)")
+        if not (hasattr(layer, "forward") and hasattr(layer, "backward") and hasattr(layer, "params")):
+            raise TypeError(f"{name}: expected a layer (forward, backward, params); got {type(layer).__name__}")
+        named[name] = layer
+    return named
 
 
 # -------------------------------------------------------------------------- optimizers
