@@ -1,9 +1,17 @@
-"""Show glued strings without their Python quotes.
+"""Show glued strings without their Python quotes, and, on the Japanese pages, in Japanese form.
 
 ``cnnlib.claim`` glues each measured figure as a string ('97.8%'); myst-nb pastes
 a glued value's text/plain, which for a string is its repr, quotes included.
 This transform strips the quotes of pasted inline strings, so the prose reads
 "reaches 97.8%" while the notebook keeps the repr that nbval's sanitizer masks.
+
+The Japanese edition (``language: ja``) shows the same stored value as a Japanese
+sentence needs it (:func:`japanese_figure`): E-notation as a power of ten
+(``2e+31`` -> ``2×10³¹``, ``3e-06`` -> ``3×10⁻⁶``), a ratio as 倍 (``972×`` -> ``972倍``),
+and no Latin space between the figure and the Japanese words around it
+("ループより 972× 速かった" -> "ループより972倍速かった"; the catalogs keep a space
+around roles, which MyST needs).  The value is the one validated run's: only its
+spelling changes, and only on the Japanese pages; the English pages are unchanged.
 """
 
 import re
@@ -13,18 +21,80 @@ from docutils import nodes
 # straight quotes, or the curly ones docutils' smart-quotes transform made of them
 _QUOTED = re.compile(r"""^(?:'(.*)'|"(.*)"|\u2018(.*)\u2019|\u201c(.*)\u201d)$""", re.DOTALL)
 
+# a number in E-notation as Python's "{:e}" / "{:.0e}" writes it
+_E_NOTATION = re.compile(r"(?<![\w.])([-+]?\d+(?:\.\d+)?)e([-+]?)0*(\d+)(?![\w.])")
+# a ratio: a number followed by the multiplication sign ("972×", "1.24×", "1,000×")
+_RATIO = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)×(?![\w\d])")
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+# a figure, as opposed to a word: digits, signs, separators, units the book glues
+_FIGURE = re.compile(r"^[-+−]?[\d.,]+(?:[×%倍]|×10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?(?:\s?[%倍])?$")
+# Japanese script and full-width punctuation: no Latin space between these and a figure
+_JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def japanese_figure(text: str) -> str:
+    """A glued figure as Japanese prose writes it.
+
+    >>> japanese_figure("2e+31"), japanese_figure("3e-06"), japanese_figure("1e-03")
+    ('2×10³¹', '3×10⁻⁶', '1×10⁻³')
+    >>> japanese_figure("972×"), japanese_figure("1.24×"), japanese_figure("97.8%")
+    ('972倍', '1.24倍', '97.8%')
+    >>> japanese_figure("28×28 pixels")
+    '28×28 pixels'
+    """
+
+    def power(m):
+        sign = "-" if m.group(2) == "-" else ""
+        return f"{m.group(1)}×10{(sign + m.group(3)).translate(_SUPERSCRIPT)}"
+
+    return _RATIO.sub(r"\1倍", _E_NOTATION.sub(power, text))
+
+
+def _pasted(node) -> bool:
+    # {glue:text} gives class "pasted-text"; {glue:} renders text/plain inline as "text_plain"
+    classes = node.get("classes", [])
+    return any(c.startswith("pasted") or c == "text_plain" for c in classes)
+
 
 def _strip_quotes(app, doctree):
+    japanese = (app.config.language or "en").startswith("ja")
     for node in list(doctree.findall(nodes.inline)):
-        classes = node.get("classes", [])
-        # {glue:text} gives class "pasted-text"; {glue:} renders text/plain inline as "text_plain"
-        if not any(c.startswith("pasted") or c == "text_plain" for c in classes):
+        if not _pasted(node):
             continue
         for text in list(node.findall(nodes.Text)):
             m = _QUOTED.match(text.astext())
-            if m:
-                inner = next(g for g in m.groups() if g is not None)
+            inner = next(g for g in m.groups() if g is not None) if m else text.astext()
+            if japanese:
+                inner = japanese_figure(inner)
+            if inner != text.astext():
                 text.parent.replace(text, nodes.Text(inner))
+        if japanese:
+            _close_up(node)
+
+
+def _outermost_pasted(node):
+    while isinstance(node.parent, nodes.inline) and _pasted(node.parent):
+        node = node.parent
+    return node
+
+
+def _close_up(node) -> None:
+    """Drop the Latin space between a pasted figure and Japanese text on either side of it."""
+    if not _FIGURE.match(node.astext().strip()):
+        return
+    node = _outermost_pasted(node)
+    parent = node.parent
+    if parent is None:
+        return
+    index = parent.index(node)
+    if index > 0 and isinstance(parent[index - 1], nodes.Text):
+        before = parent[index - 1].astext()
+        if before.endswith(" ") and _JAPANESE.match(before.rstrip(" ")[-1:] or "a"):
+            parent.replace(parent[index - 1], nodes.Text(before.rstrip(" ")))
+    if index + 1 < len(parent) and isinstance(parent[index + 1], nodes.Text):
+        after = parent[index + 1].astext()
+        if after.startswith(" ") and _JAPANESE.match(after.lstrip(" ")[:1] or "a"):
+            parent.replace(parent[index + 1], nodes.Text(after.lstrip(" ")))
 
 
 def setup(app):
