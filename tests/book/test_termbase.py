@@ -4,7 +4,7 @@ Every translated, non-fuzzy message of every catalog under locale/ja/LC_MESSAGES
 chapters, glossary.po, figures*.po) is searched for each concept's ``avoid`` variants, in its
 prose only: code spans, math, roles and link targets are removed first, and a variant that the
 English source (msgid) itself contains is a quotation of the study notebook's Japanese and is
-allowed. A failure names the catalog, the message, the variant and the preferred term.
+allowed (a Japanese variant only: an English word left untranslated is always in the msgid). A failure names the catalog, the message, the variant and the preferred term.
 
 The glossary is checked against the termbase: each row of book/glossary.md is a concept
 (``glossary: true``, ``en`` = the row's English cell), and the row's Japanese cell, as
@@ -79,7 +79,7 @@ def violations(msgid: str, msgstr: str, concepts: list[Concept]) -> list[tuple[C
     for concept in concepts:
         for rx in concept.avoid:
             for m in rx.finditer(text):
-                if m.group(0) and m.group(0) in source:
+                if m.group(0) and not m.group(0).isascii() and m.group(0) in source:
                     continue  # the English quotes the Japanese (the study notebook's words)
                 found.append((concept, m.group(0)))
     return found
@@ -217,6 +217,12 @@ def test_checker_ignores_code_math_and_quotations(tmp_path):
         ("Its comment says 「検証画像」.", "コメントには「検証画像」とある。"),
     ])
     assert catalog_problems(po, load_termbase()) == []
+
+
+def test_checker_flags_an_english_word_left_in_the_translation(tmp_path):
+    po = _synthetic(tmp_path, [("Keras takes NHWC (channels last).", "KerasはNHWC（channels last）を受け取る。")])
+    problems = catalog_problems(po, load_termbase())
+    assert len(problems) == 1 and "'channels last' -> use 'チャンネルラスト'" in problems[0], problems
 
 
 def test_checker_skips_fuzzy_messages(tmp_path):
