@@ -26,6 +26,7 @@ __all__ = [
     "check_adam_step",
     "check_conv_input_grad",
     "check_batchnorm_backward",
+    "check_grad_cam",
     "check_momentum_step",
 ]
 
@@ -465,3 +466,34 @@ def check_momentum_step(fn, steps=4, seed=8, lr=0.1, momentum=0.9, shape=(6,)):
         _compare(name + " (param)", case, got[0], p_want)
         p, v = p_want, v_want
     _passed(name, steps)
+
+
+def check_grad_cam(fn, cases=None, seed=8):
+    """``fn(activations, gradients)`` → the Grad-CAM maps ``(N, h, w)`` for a layer's output and the
+    gradient of a class score with respect to it, both ``(N, h, w, K)`` (channels last, as Keras).
+    ``cases`` (default: four) are ``(N, h, w, K)`` shapes."""
+    from .interpret import cam_from_gradients
+
+    name = "grad_cam"
+    rng = np.random.default_rng(seed)
+    cases = [(1, 2, 2, 1), (2, 4, 4, 3), (3, 8, 8, 16), (2, 5, 7, 4)] if cases is None else cases
+    for shape in cases:
+        A = np.maximum(rng.standard_normal(shape), 0)          # a ReLU's output
+        G = rng.standard_normal(shape) * 0.1 + rng.standard_normal((shape[0], 1, 1, shape[3])) * 0.1
+        want = cam_from_gradients(A, G)
+        case = f"activations of shape {shape}"
+        got = _call(name, fn, A.copy(), G.copy())
+        g = np.asarray(got) if got is not None else None
+        if g is not None and g.shape == want.shape and not np.allclose(g, want):
+            plain = (G.mean(axis=(1, 2), keepdims=True) * A).sum(axis=3)
+            h, w = shape[1:3]
+            if np.allclose(g, plain):
+                raise CheckFailed(f"{name}, {case}: keep only the positive part of the weighted sum (the ReLU)")
+            if h * w > 1 and np.allclose(g, want * h * w):
+                raise CheckFailed(f"{name}, {case}: the weights are the *mean* of each channel's gradient over the positions, not the sum")
+            if np.allclose(g, np.maximum((A * G).sum(axis=3), 0)):
+                raise CheckFailed(f"{name}, {case}: weight each channel by one number, the mean of its gradient over (h, w), not position by position")
+        if g is not None and g.shape != want.shape:
+            raise CheckFailed(f"{name}, {case}: wrong shape {g.shape}, expected {want.shape}: one map of h x w per image (sum over the channels, the last axis)")
+        _compare(name, case, got, want, describe=lambda i: f"image {i[0]}, position {i[1:]}")
+    _passed(name, len(cases))
