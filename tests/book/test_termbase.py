@@ -172,6 +172,22 @@ def test_catalog_uses_the_termbase(po):
     assert not problems, f"{po.relative_to(ROOT)}: {len(problems)} avoided variant(s)\n" + "\n".join(problems)
 
 
+# A reference to an exercise renders "演習 3" by itself (tools/sphinx: sphinx-exercise's numbered
+# reference in Japanese), so a word written before it doubles: "演習 演習 3".
+WORD_BEFORE_EXERCISE_REF = re.compile(r"(?:演習問題|演習|練習|問題)\s*\{(?:num)?ref\}`")
+
+
+def word_before_exercise_ref(po: Path) -> list[str]:
+    return [f"a word before the exercise reference (it renders 演習 N itself): {msgstr[:140]!r}"
+            for _, msgstr in translated(po) if WORD_BEFORE_EXERCISE_REF.search(msgstr)]
+
+
+@pytest.mark.parametrize("po", catalogs(), ids=lambda p: p.relative_to(CATALOGS).with_suffix("").as_posix())
+def test_no_word_before_an_exercise_reference(po):
+    problems = word_before_exercise_ref(po)
+    assert not problems, f"{po.relative_to(ROOT)}:\n" + "\n".join(problems)
+
+
 # --------------------------------------------------------------------------
 # self-tests: the checker catches planted variants on a synthetic catalog
 
@@ -242,3 +258,12 @@ def test_termbase_check_fails_on_a_broken_termbase(tmp_path):
     bad.write_text("concepts:\n- en: x\n", encoding="utf-8")
     with pytest.raises(ValueError, match="needs en and ja"):
         load_termbase(bad)
+
+
+def test_word_before_exercise_ref_is_caught(tmp_path):
+    po = _synthetic(tmp_path, [
+        ("See exercise {ref}`pool-overlap`.", "演習 {ref}`pool-overlap` を見よ。"),
+        ("As {ref}`pool-overlap` shows.", "{ref}`pool-overlap` が示すとおり。"),
+    ])
+    problems = word_before_exercise_ref(po)
+    assert len(problems) == 1 and "演習 {ref}`pool-overlap`" in problems[0], problems
