@@ -540,9 +540,17 @@ def translations_section(status_dir):
              f"Catalogs in `locale/{data['language']}/LC_MESSAGES/` (`tools/update_translations.py`): "
              f"{t['translated']} of {t['messages']} messages translated, **{t['untranslated']} untranslated**, "
              f"**{t['fuzzy']} fuzzy** (English changed since translation). Both show in English on the "
-             f"Japanese site (`_build/html/ja/`).", "",
-             "| page | messages | translated | untranslated | fuzzy |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {p} | {c['messages']} | {c['translated']} | {c['untranslated']} | {c['fuzzy']} |"
+             f"Japanese site (`_build/html/ja/`). Obsolete entries (`#~`, English that is gone): "
+             f"**{t.get('obsolete', 0)}** (the update script purges them)."]
+    termbase = ROOT / "locale" / data["language"] / "termbase.yml"
+    if termbase.exists():
+        concepts = termbase.read_text(encoding="utf-8").count("\n- en:")
+        lines += ["", f"Terminology: {concepts} concepts in `{termbase.relative_to(ROOT)}`, one Japanese term each; "
+                      "`tests/book/test_termbase.py` fails on any avoided variant in any catalog (its result is "
+                      "among the tests above)."]
+    lines += ["", "| page | messages | translated | untranslated | fuzzy | obsolete |", "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {p} | {c['messages']} | {c['translated']} | {c['untranslated']} | {c['fuzzy']} "
+              f"| {c.get('obsolete', '—')} |"
               for p, c in data["pages"].items()]
     return lines
 

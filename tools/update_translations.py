@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Keep the Japanese edition's catalogs (locale/ja/LC_MESSAGES/) in step with the English text.
 
-    .venv/bin/python tools/update_translations.py            # gettext + sphinx-intl update + report
+    .venv/bin/python tools/update_translations.py            # gettext + sphinx-intl update + purge + report
     .venv/bin/python tools/update_translations.py --report   # only the report
+    .venv/bin/python tools/update_translations.py --purge    # only purge obsolete entries, then the report
     .venv/bin/python tools/update_translations.py config-ja OUT.yml   # the Japanese build's config
 
 After English prose changes (a notebook's markdown cell, a .md page):
@@ -17,10 +18,17 @@ After English prose changes (a notebook's markdown cell, a .md page):
    it and removes the flag), a new one arrives untranslated (shown in English);
    Figures' alt texts (notebook cell metadata, which Sphinx does not extract) go to
    figures-alt.pot and locale/ja/LC_MESSAGES/figures-alt.po the same way
-   (extract_alt_texts; the Japanese build swaps them in, tools/sphinx/book_i18n.py);
-3. the report: per page, how many messages are translated, untranslated and fuzzy,
-   written to _build/status/translations.json and translations.md (the status page
-   includes the table).
+   (extract_alt_texts; the Japanese build swaps them in, tools/sphinx/book_i18n.py), and the
+   words inside the figures to figures.pot / figures.po (tools/figure_labels.py);
+3. the obsolete entries sphinx-intl leaves behind (``#~``: messages whose English is gone)
+   are purged from every catalog (purge_obsolete); a copy of each purged entry goes to
+   _build/i18n/purged/<page>.po, where a translator can still find an old translation;
+4. the report: per page, how many messages are translated, untranslated and fuzzy, and
+   how many obsolete entries the catalog holds (0 after a purge), written to
+   _build/status/translations.json and translations.md (the status page includes the table).
+
+Run it under the catalogs' lock when others may edit them
+(``flock /work/coord/locks/translations.lock ...`` in a shared checkout).
 
 The English build never reads the catalogs; the Japanese build
 (tools/build_book_ja.sh) falls back to English for every untranslated or fuzzy
@@ -43,6 +51,7 @@ CATALOGS = LOCALE / LANG / "LC_MESSAGES"
 I18N_BUILD = ROOT / "_build" / "i18n"
 POT_DIR = I18N_BUILD / "_build" / "gettext"
 STATUS = ROOT / "_build" / "status"
+PURGED = I18N_BUILD / "purged"
 # Pages not translated: the status page is regenerated from every CI run (its
 # figures and test names are data, not prose), so the Japanese edition shows it in English.
 NOT_TRANSLATED = {"book/status"}
@@ -124,6 +133,12 @@ def extract() -> None:
         cwd=ROOT, check=True,
     )
     extract_alt_texts()
+    # The words inside the chapters' stored SVG figures -> figures.pot (tools/figure_labels.py;
+    # the Japanese build translates them from locale/ja/LC_MESSAGES/figures.po).
+    sys.path.insert(0, str(ROOT / "tools"))
+    import figure_labels
+
+    figure_labels.extract()
 
 
 ALT_POT = POT_DIR / "figures-alt.pot"
@@ -168,12 +183,45 @@ def merge() -> None:
             print(f"update_translations: {po.relative_to(ROOT)} has no page any more (left in place)")
 
 
+def purge_obsolete(catalogs: Path = CATALOGS, keep: Path | None = PURGED) -> dict[str, int]:
+    """Remove the obsolete (``#~``) entries of every catalog under ``catalogs``.
+
+    sphinx-intl keeps a message whose English disappeared as an obsolete entry, forever;
+    Sphinx never uses them. A catalog without any is left byte for byte as it was; one
+    with some is rewritten by the same writer sphinx-intl uses (babel, width 76), so the
+    live messages do not move. Each purged entry is copied to ``keep/<page>.po`` (when
+    ``keep`` is given). Returns {page: number of entries purged} for the catalogs changed."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    purged = {}
+    for po in sorted(catalogs.rglob("*.po")):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        if not catalog.obsolete:
+            continue
+        page = po.relative_to(catalogs).with_suffix("").as_posix()
+        purged[page] = len(catalog.obsolete)
+        if keep is not None:
+            old = Catalog(locale=catalog.locale, project=f"{page} (obsolete entries purged)")
+            for message in catalog.obsolete.values():
+                old[message.id] = message
+            out = keep / f"{page}.po"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with out.open("wb") as f:
+                write_po(f, old, width=76)
+        with po.open("wb") as f:
+            write_po(f, catalog, width=76, ignore_obsolete=True)
+    return purged
+
+
 def page_counts(po_path: Path) -> dict:
     from babel.messages.pofile import read_po
 
     with po_path.open("rb") as f:
         catalog = read_po(f)
-    counts = {"messages": 0, "translated": 0, "untranslated": 0, "fuzzy": 0}
+    counts = {"messages": 0, "translated": 0, "untranslated": 0, "fuzzy": 0,
+              "obsolete": len(catalog.obsolete)}
     for msg in catalog:
         if not msg.id:
             continue  # the header
@@ -191,7 +239,8 @@ def report() -> dict:
     pages = {}
     for po in sorted(CATALOGS.rglob("*.po")):
         pages[po.relative_to(CATALOGS).with_suffix("").as_posix()] = page_counts(po)
-    totals = {k: sum(p[k] for p in pages.values()) for k in ("messages", "translated", "untranslated", "fuzzy")}
+    totals = {k: sum(p[k] for p in pages.values())
+              for k in ("messages", "translated", "untranslated", "fuzzy", "obsolete")}
     data = {"language": LANG, "pages": pages, "totals": totals}
     STATUS.mkdir(parents=True, exist_ok=True)
     (STATUS / "translations.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -201,13 +250,15 @@ def report() -> dict:
 
 def markdown_table(data: dict) -> str:
     lines = [
-        "| page | messages | translated | untranslated | fuzzy |",
-        "|---|---:|---:|---:|---:|",
+        "| page | messages | translated | untranslated | fuzzy | obsolete |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for page, c in data["pages"].items():
-        lines.append(f"| {page} | {c['messages']} | {c['translated']} | {c['untranslated']} | {c['fuzzy']} |")
+        lines.append(f"| {page} | {c['messages']} | {c['translated']} | {c['untranslated']} | {c['fuzzy']} "
+                     f"| {c.get('obsolete', 0)} |")
     t = data["totals"]
-    lines.append(f"| **all pages** | {t['messages']} | {t['translated']} | {t['untranslated']} | {t['fuzzy']} |")
+    lines.append(f"| **all pages** | {t['messages']} | {t['translated']} | {t['untranslated']} | {t['fuzzy']} "
+                 f"| {t.get('obsolete', 0)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -215,6 +266,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("command", nargs="*", help="'config-ja OUT.yml' writes the Japanese build's config")
     ap.add_argument("--report", action="store_true", help="only write the report")
+    ap.add_argument("--purge", action="store_true",
+                    help="only purge obsolete entries from the catalogs (no extraction), then the report")
     args = ap.parse_args(argv)
     if args.command[:1] == ["config-ja"]:
         if len(args.command) != 2:
@@ -224,12 +277,18 @@ def main(argv=None) -> int:
     if args.command:
         ap.error(f"unknown command {args.command}")
     if not args.report:
-        extract()
-        merge()
+        if not args.purge:
+            extract()
+            merge()
+        purged = purge_obsolete()
+        if purged:
+            print(f"update_translations: purged {sum(purged.values())} obsolete entries from {len(purged)} catalogs "
+                  f"(copies in {PURGED.relative_to(ROOT)}/)")
     data = report()
     t = data["totals"]
     print(f"translations ({LANG}): {t['translated']}/{t['messages']} translated, "
-          f"{t['untranslated']} untranslated, {t['fuzzy']} fuzzy -> _build/status/translations.json")
+          f"{t['untranslated']} untranslated, {t['fuzzy']} fuzzy, {t['obsolete']} obsolete "
+          f"-> _build/status/translations.json")
     return 0
 
 
