@@ -67,7 +67,7 @@ def _targets(target, scores, function):
     """One class index per image: ``None`` (the predicted class), an int, or N ints."""
     n, classes = scores.shape
     if target is None:
-        return scores.argmax(axis=1)
+        return scores.argmax(axis=1).astype(np.int64)
     t = np.asarray(target)
     if t.ndim == 0:
         t = np.full(n, t)
@@ -75,7 +75,7 @@ def _targets(target, scores, function):
         raise ValueError(f"{function}: target must be None, a class index, or {n} class indices (one per image); got {target!r}")
     if t.min() < 0 or t.max() >= classes:
         raise ValueError(f"{function}: target classes must lie in 0..{classes - 1}; got {target!r}")
-    return t
+    return t.astype(np.int64)               # labels often come as uint8; TensorFlow indexes with int64
 
 
 def _labels(t, n, function):
@@ -204,19 +204,22 @@ def _field(model, layer, input_shape):
     raise ValueError(f"layer {layer!r} comes before every convolution: its units see one pixel each")
 
 
-def top_units(model, images, layer, channel, k=9):
+def top_units(model, images, layer, channel, k=9, activations=None):
     """The ``k`` images whose strongest unit of ``channel`` in ``layer`` responds most.
 
     Returns ``(units, values)``: ``units`` is a list of ``(n, i, j)`` (image index, row and
     column of that image's strongest unit), strongest first, one per image so that nine
     patches are nine images; ``values`` the activations.  ``layer``: a layer name of the
-    scratch ``model`` (``"conv2"``, ``"relu2"``, ...); inference mode.
+    scratch ``model`` (``"conv2"``, ``"relu2"``, ...); inference mode.  ``activations``:
+    ``model.activations(images)``, if already computed (for several channels, run it once).
     """
     _check_model(model, "top_units")
     _check_images(images, "top_units")
     if layer not in model.layers:
         raise ValueError(f"top_units: the model has no layer {layer!r}; its layers: {list(model.layers)}")
-    a = model.activations(images)[layer]
+    a = (model.activations(images) if activations is None else activations)[layer]
+    if len(a) != len(images):
+        raise ValueError(f"top_units: activations hold {len(a)} images but images {len(images)}; pass model.activations(images)")
     if a.ndim != 4:
         raise ValueError(f"top_units: layer {layer!r} has output shape {a.shape}; choose a convolution, ReLU or pooling layer (4 axes)")
     if not 0 <= channel < a.shape[1]:
@@ -248,9 +251,9 @@ def cut_patches(images, field, units, fill=0.0):
     return out
 
 
-def top_patches(model, images, layer, channel, k=9, fill=0.0):
+def top_patches(model, images, layer, channel, k=9, fill=0.0, activations=None):
     """``(patches, units, values)``: :func:`top_units`, each unit's receptive field cut out by :func:`cut_patches`."""
-    units, values = top_units(model, images, layer, channel, k)
+    units, values = top_units(model, images, layer, channel, k, activations)
     field = _field(model, layer, images.shape[1:])
     return cut_patches(images, field, units, fill), units, values
 

@@ -156,6 +156,10 @@ def test_top_units_are_each_images_maximum(lenet64):
     np.testing.assert_allclose(values, np.sort(best)[::-1][:4])
     for (n, i, j), v in zip(units, values):
         assert maps[n, i, j] == v == best[n]
+    again = interpret.top_units(lenet64, x, "relu2", channel=5, k=4, activations=lenet64.activations(x))
+    assert again[0] == units and np.array_equal(again[1], values)
+    with pytest.raises(ValueError, match="pass model.activations"):
+        interpret.top_units(lenet64, x, "relu2", 5, k=4, activations=lenet64.activations(x[:3]))
 
 
 def test_conv2_unit_depends_only_on_its_receptive_field(lenet64):
@@ -206,7 +210,7 @@ def test_grad_cam_equals_the_hand_computation_on_a_tiny_keras_model():
     model = keras.Sequential([keras.Input((6, 6, 2)), layers.Conv2D(3, 3, activation="relu", name="conv"),
                               layers.GlobalAveragePooling2D(name="gap"), layers.Dense(4, name="logits")])
     x = np.random.default_rng(12).uniform(0, 1, (2, 6, 6, 2)).astype(np.float32)
-    cam, scores = interpret.grad_cam(model, x, "conv", target=[1, 3])
+    cam, scores = interpret.grad_cam(model, x, "conv", target=np.array([1, 3], np.uint8))   # uint8, as CIFAR-10 labels
     A = keras.Model(model.inputs[0], model.get_layer("conv").output)(x).numpy()   # (2, 4, 4, 3)
     Wd = model.get_layer("logits").get_weights()[0]                            # (3, 4)
     for n, c in enumerate([1, 3]):
