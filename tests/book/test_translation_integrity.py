@@ -5,7 +5,10 @@ not used by Sphinx and are skipped), the translation must keep, exactly, the sou
 
 - roles: ``{glue}``/``{glue:text}`` keys, ``{doc}``/``{ref}`` targets (a ``{doc}`` title
   may be translated, its ``<target>`` may not), and every other role;
-- math: each ``$...$`` and ``$$...$$`` of the source, character for character;
+- math: each ``$...$`` and ``$$...$$`` of the source, and a display formula's own message
+  (its LaTeX, the one kind of message that starts with a line break), character for character, except the
+  words inside ``\\text{...}``, which a translation may translate (``\\text{(training)}`` ->
+  ``\\text{（訓練時）}``): the formula around them, and how many ``\\text`` groups it has, stay;
 - link targets: ``[text](target)`` (the text is translated, the target is not);
 - inline code: each `` `...` `` span (identifiers, shapes, calls);
 
@@ -45,12 +48,36 @@ def _role_key(name: str, content: str) -> tuple[str, str]:
     return name, content
 
 
+def mask_text(math: str) -> str:
+    """``math`` with the contents of each ``\\text{...}`` (braces balanced) replaced by ``…``:
+    the part of a formula a translation must keep, character for character."""
+    out, i = [], 0
+    while True:
+        j = math.find("\\text{", i)
+        if j < 0:
+            out.append(math[i:])
+            return "".join(out)
+        start = j + len("\\text{")
+        depth, k = 1, start
+        while k < len(math) and depth:
+            if math[k] == "\\":
+                k += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(math[k], 0)
+            k += 1
+        if depth:  # unbalanced: compare it as it is
+            out.append(math[i:])
+            return "".join(out)
+        out.append(math[i:start] + "…}")
+        i = k
+
+
 def parts(text: str) -> dict[str, Counter]:
     roles = Counter(_role_key(n, c) for n, c in ROLE.findall(text))
     rest = ROLE.sub(" ", text)
-    display = Counter(m.strip() for m in DISPLAY_MATH.findall(rest))
+    display = Counter(mask_text(m.strip()) for m in DISPLAY_MATH.findall(rest))
     rest = DISPLAY_MATH.sub(" ", rest)
-    inline = Counter(m.strip() for m in INLINE_MATH.findall(rest))
+    inline = Counter(mask_text(m.strip()) for m in INLINE_MATH.findall(rest))
     rest = INLINE_MATH.sub(" ", rest)
     links = Counter(LINK.findall(rest))
     code = Counter(CODE.findall(rest))
@@ -66,6 +93,13 @@ def check_message(msgid: str, msgstr: str, figures: bool = True) -> list[str]:
     ``figures=False`` skips the literal-figure check, for plain text that never holds
     a glued value (the figures' alt texts, where 28×28 may stand for "28 by 28")."""
     if not msgstr:
+        return []
+    if msgid.startswith("\n"):
+        # Only a literal-type node keeps its line breaks in its message (a paragraph's become
+        # spaces, stripped): in this book a display formula ($$...$$, amsmath), whose message
+        # is its LaTeX between two line breaks.
+        if mask_text(msgid) != mask_text(msgstr):
+            return ["display math block changed (only the words inside \\text{...} may be translated)"]
         return []
     src, dst = parts(msgid), parts(msgstr)
     problems = []
@@ -150,6 +184,76 @@ def test_checker_accepts_a_translated_doc_title():
 )
 def test_checker_catches_a_broken_translation(broken, expected):
     problems = check_message(SOURCE, broken)
+    assert problems, f"not caught: {broken!r}"
+    assert any(expected in p for p in problems), problems
+
+
+# --------------------------------------------------------------------------
+# \text{...} inside math may be translated; nothing else in the formula may change
+
+MATH_SOURCE = (
+    "Batch normalisation uses $\\mu_\\text{batch}$ $\\text{(training)}$ and:\n"
+    "$$y = \\gamma \\hat{x} + \\beta \\qquad\\text{that is}\\qquad z = \\text{one\\_hot}(t)$$"
+)
+MATH_GOOD = (
+    "バッチ正規化は $\\mu_\\text{batch}$ $\\text{（訓練時）}$ を使う：\n"
+    "$$y = \\gamma \\hat{x} + \\beta \\qquad\\text{つまり}\\qquad z = \\text{one\\_hot}(t)$$"
+)
+
+
+MATH_BLOCK = "\ny = \\frac{m \\odot x}{1 - p} \\quad \\text{(training)}; \\qquad y = x \\quad \\text{(inference)}.\n"
+
+
+def test_the_display_formulas_of_the_catalogs_are_checked():
+    """The display formulas' messages exist (so the block check above is not vacuous) and
+    some translate their \\text{} words (issue 23: no English inside Japanese formulas)."""
+    blocks = [(msgid, msgstr) for po in catalogs() for msgid, msgstr in translated(po) if msgid.startswith("\n")]
+    assert len(blocks) >= 30
+    assert sum(msgid != msgstr for msgid, msgstr in blocks) >= 5
+
+
+def test_checker_accepts_a_display_formula_with_translated_text():
+    assert check_message(MATH_BLOCK, MATH_BLOCK) == []
+    assert check_message(MATH_BLOCK, MATH_BLOCK.replace("(training)", "（訓練時）").replace("(inference)", "（推論時）")) == []
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(MATH_BLOCK.replace("1 - p", "1 + p"), id="formula-changed"),
+        pytest.param(MATH_BLOCK.replace("\\text{(training)}", "（訓練時）"), id="text-group-dropped"),
+        pytest.param(MATH_BLOCK.replace("\\quad \\text{(inference)}", "\\quad \\text{(inference)} \\text{}"), id="text-group-added"),
+        pytest.param(MATH_BLOCK.strip(), id="block-made-a-paragraph"),
+    ],
+)
+def test_checker_catches_a_changed_display_formula(broken):
+    problems = check_message(MATH_BLOCK, broken)
+    assert any("display math block changed" in p for p in problems), problems
+
+
+def test_mask_text_keeps_the_formula_and_masks_only_text_groups():
+    assert mask_text(r"\frac{a}{b} \text{(training)} + x_\text{out{}}") == r"\frac{a}{b} \text{…} + x_\text{…}"
+    assert mask_text(r"\text{one\_hot}(t) \textbf{x}") == r"\text{…}(t) \textbf{x}"  # only \text
+    assert mask_text(r"\text{open") == r"\text{open"  # unbalanced: compared as it is
+
+
+def test_checker_accepts_translated_text_in_math():
+    assert check_message(MATH_SOURCE, MATH_GOOD) == []
+
+
+@pytest.mark.parametrize(
+    "broken, expected",
+    [
+        pytest.param(MATH_GOOD.replace("\\gamma", "\\alpha"), "display math", id="formula-around-text-changed"),
+        pytest.param(MATH_GOOD.replace("\\mu_\\text{batch}", "\\mu_\\text{B}\\,"), "math", id="inline-formula-changed"),
+        pytest.param(MATH_GOOD.replace("$\\text{（訓練時）}$", "$（訓練時）$"), "math", id="text-group-dropped"),
+        pytest.param(MATH_GOOD.replace("\\qquad\\text{つまり}\\qquad", "\\qquad つまり \\qquad"), "display math",
+                     id="text-word-moved-out-of-text"),
+        pytest.param(MATH_GOOD.replace("\\text{つまり}", "\\text{つまり} \\text{}"), "display math", id="text-group-added"),
+    ],
+)
+def test_checker_catches_a_changed_formula_around_translated_text(broken, expected):
+    problems = check_message(MATH_SOURCE, broken)
     assert problems, f"not caught: {broken!r}"
     assert any(expected in p for p in problems), problems
 

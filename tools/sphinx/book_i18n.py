@@ -4,6 +4,7 @@
 2. Glued figures inside translated messages.
 3. Japanese search (CompoundJanomeSplitter, below).
 4. Figures' alt texts from locale/ja/LC_MESSAGES/figures-alt.po.
+5. Display formulas whose translation differs (the words of their ``\\text{...}``).
 
 1.
 The English site is _build/html/, the Japanese one _build/html/ja/ (built from
@@ -149,6 +150,42 @@ class TranslateTocCaptions(SphinxTransform):
                 node["caption"] = translated
 
 
+class TranslateMathBlocks(SphinxTransform):
+    """5. A display formula (``$$...$$``, amsmath) with a translation of its own.
+
+    Its message is the formula's LaTeX; a catalog may translate the words inside its
+    ``\\text{...}`` and nothing else (tests/book/test_translation_integrity.py).  Sphinx's
+    Locale transform (20) parses the translation of a formula as a reST literal block
+    (``::`` and the indented text); MyST reads that as a paragraph "::", so the page
+    would show ``\\[::\\]`` instead of the formula.  This transform runs first and puts
+    the translated LaTeX in the node itself; Locale then finds no translation for it
+    and leaves it alone.  Formulas whose translation is the source are not touched."""
+
+    default_priority = 19
+
+    def apply(self, **kwargs):
+        language = self.config.language or "en"
+        if language.startswith("en"):
+            return
+        from sphinx.locale import init as init_locale
+        from sphinx.util.i18n import docname_to_domain
+
+        dirs = [str(Path(self.env.srcdir, d)) for d in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, has_catalog = init_locale(dirs, language, domain)
+        if not has_catalog:
+            return
+        for node in self.document.findall(nodes.math_block):
+            if not node.source or not node.get("translatable", True):
+                continue
+            message = node.rawsource or node.astext()
+            translated = catalog.gettext(message)
+            if translated and translated != message:
+                node.children = []
+                node += nodes.Text(translated)
+                node.rawsource = translated
+
+
 # --------------------------------------------------------------------------
 # 4. Figures' alt texts: they come from notebook cell metadata (mystnb.image.alt),
 # which Sphinx's gettext does not extract; tools/update_translations.py puts them
@@ -211,6 +248,7 @@ def _alt_catalog_changed(app: Sphinx, env, added, changed, removed):
 
 def setup(app: Sphinx):
     app.add_transform(TranslateTocCaptions)
+    app.add_transform(TranslateMathBlocks)
     app.connect("html-page-context", _inject)
     app.connect("env-get-outdated", _alt_catalog_changed)
     app.connect("doctree-resolved", _translate_alt)
