@@ -283,3 +283,16 @@ def test_training_logs_are_one_scrolling_block(site):
     assert whole_logs, "no output block holds a whole Keras log of 10 epochs or more: are the streams merged?"
     scrolling = re.findall(r'<div class="cell tag_scroll-output', page)
     assert len(scrolling) >= len(whole_logs), f"{len(whole_logs)} long logs but {len(scrolling)} scrolling cells"
+
+
+DOUBLED_WORD = re.compile(r"(?i)\b(Exercise|Solution)\s+(?:<[^>]+>\s*)+\1\b|(演習|解答)\s*(?:<[^>]+>\s*)+\2")
+
+
+def test_no_doubled_exercise_word(site):
+    """A cross-reference to an exercise renders its own word ("Exercise 12", "演習 12"),
+    so the prose must not write it before the reference ("Exercise Exercise 12")."""
+    offenders = []
+    for page in sorted(site.rglob("*.html")):
+        for m in DOUBLED_WORD.finditer(page.read_text(encoding="utf-8")):
+            offenders.append(f"{page.relative_to(site)}: {re.sub(r'<[^>]+>', '', m.group(0))!r}")
+    assert not offenders, "the word doubled before an exercise reference (drop it from the prose):\n" + "\n".join(offenders[:20])
