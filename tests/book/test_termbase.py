@@ -66,9 +66,10 @@ def load_termbase(path: Path = TERMBASE) -> list[Concept]:
 
 
 def prose(text: str) -> str:
-    """The translated words only: roles, math, code spans and link targets blanked."""
+    """The translated words only: roles, math, code spans and link targets replaced by a NUL,
+    which no pattern matches (a space would fake one: "[Krizhevsky 2012](ref)）" -> "2012 ）")."""
     for rx in (ROLE, DISPLAY_MATH, INLINE_MATH, CODE, LINK_TARGET):
-        text = rx.sub(" ", text)
+        text = rx.sub("\0", text)
     return text
 
 
