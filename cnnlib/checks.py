@@ -28,6 +28,7 @@ __all__ = [
     "check_batchnorm_backward",
     "check_grad_cam",
     "check_momentum_step",
+    "check_conv1x1",
 ]
 
 
@@ -496,4 +497,40 @@ def check_grad_cam(fn, cases=None, seed=8):
         if g is not None and g.shape != want.shape:
             raise CheckFailed(f"{name}, {case}: wrong shape {g.shape}, expected {want.shape}: one map of h x w per image (sum over the channels, the last axis)")
         _compare(name, case, got, want, describe=lambda i: f"image {i[0]}, position {i[1:]}")
+    _passed(name, len(cases))
+
+
+# --- Chapter "After AlexNet" -------------------------------------------------------------------
+
+
+def check_conv1x1(fn, cases=None, seed=9, dtype=np.float64):
+    """``fn(x, W, b)`` → the output of a 1x1 convolution computed as a dense layer on every pixel:
+    ``x`` ``(N, C, H, W)``, ``W`` ``(FN, C, 1, 1)`` (a convolution's filters), ``b`` ``(FN,)`` →
+    ``(N, FN, H, W)``, as :class:`cnnlib.reference.Convolution` gives.  ``cases`` (default: four)
+    are ``(N, C, H, W, FN)``."""
+    name = "conv1x1"
+    rng = np.random.default_rng(seed)
+    cases = [(1, 1, 2, 2, 1), (2, 3, 4, 4, 2), (2, 4, 3, 5, 6), (3, 8, 2, 3, 4)] if cases is None else cases
+    for N, C, H, W, FN in cases:
+        x = rng.standard_normal((N, C, H, W)).astype(dtype)
+        Wt = rng.standard_normal((FN, C, 1, 1)).astype(dtype)
+        b = rng.standard_normal(FN).astype(dtype)
+        want = Convolution(Wt, b).forward(x)
+        case = f"x of shape {(N, C, H, W)}, {FN} filters" + ("" if dtype == np.float64 else f", {np.dtype(dtype).name}")
+        got = _call(name, fn, x.copy(), Wt.copy(), b.copy())
+        g = np.asarray(got) if got is not None else None
+        if g is not None and g.shape == want.shape and not np.allclose(g, want):
+            scrambled = (x.reshape(-1, C) @ Wt.reshape(FN, C).T + b).reshape(N, H, W, FN).transpose(0, 3, 1, 2)
+            if np.allclose(g, scrambled):
+                raise CheckFailed(
+                    f"{name}, {case}: x.reshape(-1, C) mixes pixels and channels (in NCHW a row of C numbers "
+                    f"is not one pixel); move the channels last first, x.transpose(0, 2, 3, 1).reshape(-1, C)")
+            if np.allclose(g, want - b.reshape(1, FN, 1, 1)):
+                raise CheckFailed(f"{name}, {case}: add the bias b, one number per filter, to every pixel")
+        if g is not None and g.shape != want.shape and g.size == want.size:
+            raise CheckFailed(f"{name}, {case}: wrong shape {g.shape}, expected {want.shape} (N, FN, H, W): "
+                              f"put the filters' axis back in second place")
+        if g is not None and g.dtype != want.dtype:
+            raise CheckFailed(f"{name}, {case}: your output is {g.dtype}; keep the dtype of x ({want.dtype})")
+        _compare(name, case, got, want, describe=lambda i: f"image {i[0]}, filter {i[1]}, pixel {i[2:]}")
     _passed(name, len(cases))
