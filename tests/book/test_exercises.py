@@ -114,6 +114,10 @@ WRONG = {
         "    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)))  # zeros, not 'reflect'\n"
         "    dy, dx = rng.integers(0, 2 * pad + 1, n), rng.integers(0, 2 * pad + 1, n)\n"
         "    return np.stack([padded[i, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])\n"),
+    ("14_what_it_learned", "my_grad_cam"): (
+        "def my_grad_cam(activations, gradients):\n"
+        "    alpha = gradients.mean(axis=(1, 2), keepdims=True)\n"
+        "    return (alpha * activations).sum(axis=3)  # no ReLU\n"),
     ("performance", "maxpool_backward"): (
         "from cnnlib.fast_layers import MaxPooling as Pool\n\n"
         "def maxpool_backward(x, dout, pool, stride):\n"
