@@ -110,7 +110,13 @@ def test_japanese_figure(glued, japanese):
 def _paragraph(before, glued, after, cls="pasted-text"):
     paragraph = nodes.paragraph()
     paragraph += nodes.Text(before)
-    paragraph += nodes.inline("", "", nodes.Text(glued), classes=[cls])
+    pasted = nodes.inline("", "", nodes.Text(glued), classes=[cls])
+    if cls == "text_plain":  # {glue:}: myst-nb's mime bundle, resolved by a later post-transform
+        pasted["classes"].insert(0, "output")
+        bundle = nodes.container(nb_element="mime_bundle")
+        bundle += nodes.container("", pasted, mime_type="text/plain")
+        pasted = bundle
+    paragraph += pasted
     paragraph += nodes.Text(after)
     doc = nodes.document(None, None)
     doc += paragraph

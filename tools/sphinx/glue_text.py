@@ -72,8 +72,17 @@ def _strip_quotes(app, doctree):
             _close_up(node)
 
 
+def _wrapper(node) -> bool:
+    """A node myst-nb wraps a pasted value in: a pasted inline, or ({glue:}) the mime bundle's
+    containers, which a post-transform later replaces by the chosen mime type's content."""
+    if isinstance(node, nodes.inline):
+        return _pasted(node)
+    return isinstance(node, nodes.container) and (
+        node.get("nb_element") == "mime_bundle" or "mime_type" in node.attributes)
+
+
 def _outermost_pasted(node):
-    while isinstance(node.parent, nodes.inline) and _pasted(node.parent):
+    while node.parent is not None and _wrapper(node.parent):
         node = node.parent
     return node
 
