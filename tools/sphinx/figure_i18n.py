@@ -47,6 +47,25 @@ JA_FONT_FAMILY = (
 # a word: two ASCII letters in a row ("x", "W" or "e" alone are symbols, not words)
 WORD = re.compile(r"[A-Za-z]{2,}")
 _MATH = re.compile(r"(?<!\\)\$.*?(?<!\\)\$")
+# Words a Japanese figure shows in English, as the Japanese prose does: names of models,
+# datasets, optimizers, methods and library functions, code, symbols and units.  A text
+# whose words are all of these (or layer names such as conv1, dense3, relu2) is not a label.
+KEPT_WORDS = frozenset({
+    "LeNet", "AlexNet", "VGG", "ResNet", "MNIST", "CIFAR", "Keras", "ReLU", "SGD", "Adam", "AdaGrad", "RMSprop",
+    "Adadelta", "Momentum", "Nesterov", "He", "Xavier", "GAP", "FGSM", "Grad", "CAM", "Sobel", "NCHW", "NHWC",
+    "im2col", "col2im", "ceil", "same", "valid", "Conv2D", "Dense", "MaxPooling2D", "BatchNormalization",
+    "TensorFlow", "Chainer", "numpy", "cnnlib", "col", "ones", "ln", "log", "lr", "dL", "db", "dW", "dx", "dout",
+    "ms", "px", "MB", "KB", "GB", "CPU", "GPU", "OH", "OW", "FH", "FW", "FN", "Max", "Average",
+})
+_IDENTIFIER = re.compile(r"[A-Za-z]+\d+|[A-Za-z]+(?:_[A-Za-z0-9]+)+|\w+(?:\.\w+)+")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def english_words(text: str) -> list[str]:
+    """The words of ``text`` (outside formulas) a Japanese figure must not show:
+    every word of two letters or more but KEPT_WORDS and identifiers (conv1, relu2, x_train, cnnlib.train)."""
+    return [w for w in _TOKEN.findall(_MATH.sub("", text))
+            if WORD.search(w) and w not in KEPT_WORDS and not _IDENTIFIER.fullmatch(w)]
 _GROUP_OPEN = re.compile(r'<g id="(text_\d+)">')
 _TAG = re.compile(r"<g[\s>]|</g>")
 _PLAIN_TEXT = re.compile(r'<text (?P<attrs>[^>]*)>(?P<content>[^<]*)</text>')
@@ -61,8 +80,9 @@ _TRANSFORM = re.compile(r"translate\((?P<x>[-\d.e]+) (?P<y>[-\d.e]+)\)(?: rotate
 
 
 def is_label(text: str) -> bool:
-    """Has words outside any formula: ``"training loss"`` yes, ``"0.5"``, ``"$y_{0,0}$ = 15"`` no."""
-    return bool(WORD.search(_MATH.sub("", text)))
+    """Has English words outside any formula and the kept names: ``"training loss"``, ``"filter 0"``
+    yes; ``"0.5"``, ``"152.44 ms"``, ``"conv1"``, ``"Adam"``, ``"$y_{0,0}$ = 15"`` no."""
+    return bool(english_words(text))
 
 
 @dataclass
