@@ -142,6 +142,17 @@ def test_glued_figures_on_japanese_pages_only(language, before, glued, after, ex
     assert paragraph.astext() == expected
 
 
+def test_formatting_a_figure_twice_changes_nothing():
+    """Figures glued from another page are done in a post-transform, after the page's own
+    figures were done at doctree-read: the second pass must leave those as they are."""
+    doc, paragraph = _paragraph("損失は ", "'2e+31'", " 分の1", cls="text_plain")
+    app = SimpleNamespace(config=SimpleNamespace(language="ja"))
+    glue_text._strip_quotes(app, doc)
+    once = paragraph.astext()
+    glue_text._strip_quotes(app, doc)
+    assert paragraph.astext() == once == "損失は2×10³¹分の1"
+
+
 # --------------------------------------------------------------------------
 # a small book, built for real
 

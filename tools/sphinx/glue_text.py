@@ -17,6 +17,7 @@ spelling changes, and only on the Japanese pages; the English pages are unchange
 import re
 
 from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 # straight quotes, or the curly ones docutils' smart-quotes transform made of them
 _QUOTED = re.compile(r"""^(?:'(.*)'|"(.*)"|\u2018(.*)\u2019|\u201c(.*)\u201d)$""", re.DOTALL)
@@ -106,6 +107,18 @@ def _close_up(node) -> None:
             parent.replace(parent[index + 1], nodes.Text(after.lstrip(" ")))
 
 
+class PastedFromOtherPages(SphinxPostTransform):
+    """The same for figures glued from another page ({glue:text}`12_overfitting.ipynb::best_acc`),
+    which myst-nb pastes only in a post-transform (ReplacePendingGlueReferences, 5).  Running
+    again over the values already done at doctree-read changes nothing."""
+
+    default_priority = 6
+
+    def run(self, **kwargs) -> None:
+        _strip_quotes(self.app, self.document)
+
+
 def setup(app):
     app.connect("doctree-read", _strip_quotes)
+    app.add_post_transform(PastedFromOtherPages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
