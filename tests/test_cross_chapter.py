@@ -47,3 +47,12 @@ def test_chapter12_baseline_is_chapter11s_stored_result():
         f"chapter 12's BASELINE_ACC = {baseline} prints as {baseline:.1%}, but chapter 11's stored run "
         f"glues {chapter11}: set BASELINE_ACC to chapter 11's figure and re-run chapter 12"
     )
+
+
+def test_chapter13_quotes_chapter12s_best():
+    """Chapter 13 compares its last network with chapter 12's best recipe without re-training it."""
+    best = stored_glue("12_overfitting.ipynb", "best_acc")
+    quoted = assigned_constant("13_modern_cnns.ipynb", "CH12_BEST_ACC")
+    assert f"{quoted:.1%}" == best, (
+        f"chapter 13's CH12_BEST_ACC = {quoted} prints as {quoted:.1%}, but chapter 12's stored run "
+        f"glues {best}: set CH12_BEST_ACC to chapter 12's figure and re-run chapter 13")
