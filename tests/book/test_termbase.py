@@ -4,7 +4,9 @@ Every translated, non-fuzzy message of every catalog under locale/ja/LC_MESSAGES
 chapters, glossary.po, figures*.po) is searched for each concept's ``avoid`` variants, in its
 prose only: code spans, math, roles and link targets are removed first, and a variant that the
 English source (msgid) itself contains is a quotation of the study notebook's Japanese and is
-allowed (a Japanese variant only: an English word left untranslated is always in the msgid). A failure names the catalog, the message, the variant and the preferred term.
+allowed (a Japanese variant only: an English word left untranslated is always in the msgid);
+a translation identical to its English source (a name, a bibliographic entry, the glossary's English
+column) is a deliberate copy and is not checked. A failure names the catalog, the message, the variant and the preferred term.
 
 The glossary is checked against the termbase: each row of book/glossary.md is a concept
 (``glossary: true``, ``en`` = the row's English cell), and the row's Japanese cell, as
@@ -76,6 +78,8 @@ def prose(text: str) -> str:
 def violations(msgid: str, msgstr: str, concepts: list[Concept]) -> list[tuple[Concept, str]]:
     """(concept, variant found) for every avoided variant in the translation's prose."""
     found = []
+    if msgstr.strip() == msgid.strip():
+        return found  # kept as in the English on purpose (a name, a reference, the glossary's English column)
     text, source = prose(msgstr), prose(msgid)
     for concept in concepts:
         for rx in concept.avoid:
