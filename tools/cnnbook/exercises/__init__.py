@@ -22,6 +22,7 @@ from . import (  # noqa: F401
     ch10_alexnet_scratch_cifar10,
     ch11_alexnet_keras_cifar10,
     ch12_overfitting,
+    ch13_modern_cnns,
     ch14_what_it_learned,
     performance,
     scaling,
