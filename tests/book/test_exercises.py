@@ -101,6 +101,9 @@ WRONG = {
         "    inv = 1 / np.sqrt(x.var(axis=0) + 1e-3)\n    xhat = (x - x.mean(axis=0)) * inv\n"
         "    db, dg = dout.sum(axis=0), (dout * xhat).sum(axis=0)\n"
         "    return gamma * inv * (dout - db / len(x) - xhat * dg / len(x)), dg, db\n"),
+    ("06c_optimizers_init", "momentum_step"): (
+        "def momentum_step(param, grad, velocity, lr, momentum):\n"
+        "    new_velocity = momentum * velocity - lr * grad\n    return param + velocity, new_velocity\n"),
     ("09_alexnet_keras_mnist", "same_output_shapes"): (
         "def same_output_shapes(input_shape):\n    h, w, c = input_shape\n    shapes = []\n"
         "    for stride, filters in [(4, 96), (2, None), (1, 256), (2, None), (1, 384), (1, 384), (1, 256), (2, None)]:\n"

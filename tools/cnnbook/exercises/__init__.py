@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     ch06_minibatch,
     ch06a_inside_a_conv_layer,
     ch06b_batchnorm_dropout,
+    ch06c_optimizers_init,
     ch07_lenet_scratch_mnist,
     ch08_chainer_to_keras,
     ch09_alexnet_keras_mnist,
