@@ -109,6 +109,66 @@ def test_the_check_fails_when_a_label_is_untranslated_or_left_english(figures, t
     assert label in done and label in english_left(new)
 
 
+def layout_problems(svg: str, new: str) -> list[str]:
+    """What the translation broke in a figure's layout: texts that overlap where the English did
+    not, legend entries wider than the English (their frame is sized for it), a text outside
+    the figure (measured with the fonts' widths, figure_i18n.text_boxes)."""
+    before, after = figure_i18n.text_boxes(svg), figure_i18n.text_boxes(new)
+    assert len(before) == len(after)
+    problems = []
+    for i in range(len(after)):
+        for j in range(i + 1, len(after)):
+            if (after[i].translated or after[j].translated) and \
+                    after[i].overlap(after[j]) > before[i].overlap(before[j]) + 1.0:
+                problems.append(f"{after[i].text!r} overlaps {after[j].text!r}")
+    for b, a in zip(before, after):
+        if a.in_legend and a.translated and (a.x1 - a.x0) > (b.x1 - b.x0) + 2.0:
+            problems.append(f"legend entry {a.text!r} is {(a.x1 - a.x0) - (b.x1 - b.x0):.1f} wider than {b.text!r}")
+    m = figure_i18n._VIEWBOX.search(new)
+    x0, y0 = float(m.group("x")), float(m.group("y"))
+    x1, y1 = x0 + float(m.group("vw")), y0 + float(m.group("vh"))
+    for a in after:
+        if a.translated and (a.x0 < x0 or a.y0 < y0 or a.x1 > x1 or a.y1 > y1):
+            problems.append(f"{a.text!r} reaches outside the figure")
+    return problems
+
+
+def test_translated_figures_keep_their_layout(figures, translations):
+    problems = []
+    for name, svg in figures:
+        new, done, _ = figure_i18n.translate_svg(svg, translations)
+        if done:
+            problems += [f"{name}: {p}" for p in layout_problems(svg, new)]
+    assert not problems, f"{len(problems)} layout problems (shorten the translation): {problems[:10]}"
+
+
+def test_the_layout_check_sees_an_overlap_a_wide_legend_and_an_edge():
+    """Broken on purpose: a long title over its neighbour, a long legend entry; and a label
+    at the figure's edge grows the figure instead of being cut."""
+    def draw(ax):
+        fig = ax.figure
+        ax.set_position([0.08, 0.1, 0.4, 0.8])
+        right = fig.add_axes([0.55, 0.1, 0.4, 0.8])
+        ax.set_title("left")
+        right.set_title("right")
+        ax.plot([0, 1], label="train")
+        ax.legend()
+        ax.set_ylabel("loss")
+
+    svg = _figure_svg(draw)
+    long = {"left": "とても長い長い長い長い長い長い長い長い長い左のタイトル", "train": "訓練データ（スケーリングあり）",
+            "loss": "損失" * 30}
+    new, done, _ = figure_i18n.translate_svg(svg, long)
+    problems = layout_problems(svg, new)
+    assert any("長い左のタイトル' overlaps" in p for p in problems), problems
+    assert any("legend entry" in p for p in problems), problems
+    assert not any("outside" in p for p in problems), problems  # the viewBox grew for the long ylabel
+    assert figure_i18n._VIEWBOX.search(new).group("vh") != figure_i18n._VIEWBOX.search(svg).group("vh")
+    short = {"left": "左", "train": "訓練", "loss": "損失"}
+    new, _, _ = figure_i18n.translate_svg(svg, short)
+    assert layout_problems(svg, new) == []
+
+
 def _figure_svg(draw) -> str:
     import io
 
