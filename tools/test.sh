@@ -3,7 +3,8 @@
 #   1. the package's unit tests and every chapter re-executed by nbval,
 #   2. the status page written from that run (passed or failed), the site built with -W,
 #   3. a headless Chromium check of the built site (when the site was built),
-#   4. the PDF of the book printed by Chromium (tools/build_pdf.sh) and checked (tests/book/test_pdf.py).
+#   4. the PDFs of the book, English and Japanese, printed by Chromium (tools/build_pdf.sh builds both,
+#      the Japanese one even when the English one failed) and checked (tests/book/test_pdf.py, both).
 # Every step runs even when an earlier one failed, so the status page always says
 # what the last run did.  Exit status: step 1's pytest status if it failed, else
 # the first failing later step's, else 0.  The last line printed is step 1's
@@ -69,10 +70,10 @@ else
   echo "== 3. skipped: the site did not build (exit $build_rc)"
 fi
 
-# --- 4. the PDF (tools/build_pdf.sh, tests/book/test_pdf.py) ---------------------------
+# --- 4. the PDFs (tools/build_pdf.sh: _build/pdf/book.pdf, book-ja.pdf; tests/book/test_pdf.py) ---
 pdf_rc=0
 if [ "$build_rc" -eq 0 ]; then
-  echo "== 4. the PDF of the book"
+  echo "== 4. the PDFs of the book (English, Japanese)"
   { bash tools/build_pdf.sh && "$PY" -m pytest tests/book/test_pdf.py -rs; } || pdf_rc=$?
 else
   echo "== 4. skipped: the site did not build (exit $build_rc)"
@@ -80,7 +81,7 @@ fi
 # ------------------------------------------------------------------------------------
 
 echo "== summary"
-echo "PDF (build_pdf.sh, tests/book/test_pdf.py): exit $pdf_rc"
+echo "PDFs en+ja (build_pdf.sh, test_pdf.py): exit $pdf_rc"
 echo "status page (tools/make_status.py): exit $status_rc"
 echo "site build (tools/build_book.sh):   exit $build_rc"
 if [ "$build_rc" -eq 0 ]; then
