@@ -11,6 +11,7 @@
    tools/sphinx/figure_i18n.py), and the labels of the landing page's diagram
    (tools/make_intro_figure.py), into _build/i18n/_build/gettext/figures.pot, each
    with the notebook and cell it comes from;
+   (labels that differ only in numbers share one entry, TEMPLATES: "filter {0}");
 2. merge: into locale/ja/LC_MESSAGES/figures.po the way sphinx-intl merges the pages'
    catalogs (babel): an unchanged label keeps its translation, a changed one keeps the
    old translation marked fuzzy, a new one arrives untranslated, a label no figure
@@ -47,13 +48,39 @@ def notebook_figures(nb_path: Path):
                 yield index, "".join(svg) if isinstance(svg, list) else svg
 
 
+# Families of labels that differ only in numbers, one catalog entry each (tools/sphinx/figure_i18n.py:
+# {0}, {1} stand for the numbers): a grid's panel titles, and labels that depend on the run
+# (which digits a model gets wrong), so that a new run needs no new translation.
+TEMPLATES = (
+    "{0} (true {1})",
+    "predicted {0}",
+    "filter {0}",
+    "channel {0}",
+    "label {0}",
+    "std 0.01, layer {0}",
+    "Xavier, layer {0}",
+    "He, layer {0}",
+)
+
+
+def entry(text: str) -> str:
+    """The catalog entry of a label: the template it belongs to, else itself."""
+    for template in TEMPLATES:
+        if figure_i18n.template_regex(template).fullmatch(text):
+            return template
+    return text
+
+
 def collect(root: Path = ROOT) -> list[tuple[str, list[tuple[str, int]]]]:
-    """Every label with where it appears: [(label, [(file, cell), ...]), ...], in book order."""
+    """Every catalog entry with where it appears: [(label or template, [(file, cell), ...]), ...],
+    in book order."""
     where: dict[str, list[tuple[str, int]]] = {}
     for nb_path in sorted((root / "book").glob("*.ipynb")):
         for index, svg in notebook_figures(nb_path):
             for text in figure_i18n.label_texts(svg):
-                where.setdefault(text, []).append((f"book/{nb_path.name}", index))
+                locations = where.setdefault(entry(text), [])
+                if (f"book/{nb_path.name}", index) not in locations:
+                    locations.append((f"book/{nb_path.name}", index))
     sys.path.insert(0, str(root / "tools"))
     from make_intro_figure import LABELS
 

@@ -65,6 +65,15 @@ def figures():
     return found
 
 
+def test_a_template_stands_for_the_labels_that_differ_in_numbers():
+    translations = {"{0} (true {1})": "{0}（正解は{1}）", "filter {0}": "フィルター{0}", "filter": "フィルター"}
+    assert figure_i18n.lookup(translations, "8 (true 3)") == "8（正解は3）"
+    assert figure_i18n.lookup(translations, "filter 15") == "フィルター15"
+    assert figure_i18n.lookup(translations, "filter") == "フィルター"
+    assert figure_i18n.lookup(translations, "filter x") is None
+    assert figure_labels.entry("7 (true 9)") == "{0} (true {1})" and figure_labels.entry("loss") == "loss"
+
+
 def test_the_catalog_has_every_label_and_only_those(catalog):
     labels = {text for text, _ in figure_labels.collect()}
     missing = sorted(labels - set(catalog))
@@ -79,6 +88,9 @@ def test_every_label_is_translated_with_its_lines(catalog):
     assert not unfinished, f"{len(unfinished)} labels untranslated or fuzzy: {unfinished[:10]}"
     lines = [(m.id, m.string) for m in catalog.values() if m.string and m.string.count("\n") != m.id.count("\n")]
     assert not lines, f"a translation must have as many lines as its label: {lines[:5]}"
+    fields = [(m.id, m.string) for m in catalog.values()
+              if m.string and sorted(re.findall(r"\{\d\}", m.string)) != sorted(re.findall(r"\{\d\}", m.id))]
+    assert not fields, f"a template's translation must have its fields {{0}}, {{1}}, ...: {fields[:5]}"
     english = [(m.id, m.string, english_words(m.string)) for m in catalog.values()
                if m.string and english_words(m.string)]
     assert not english, f"translations that keep English words (not in KEPT_WORDS): {english[:10]}"

@@ -245,7 +245,7 @@ def translate_svg(svg: str, translations: dict[str, str]) -> tuple[str, list[str
     for label in labels(svg):
         if not is_label(label.text):
             continue
-        new = translations.get(label.text)
+        new = lookup(translations, label.text)
         if not new:
             missing.append(label.text)
             continue
@@ -353,6 +353,35 @@ def fit_viewbox(svg: str, margin: float = 2.0) -> str:
                 .replace(f'viewBox="{m.group("x")} {m.group("y")} {m.group("vw")} {m.group("vh")}"',
                          f'viewBox="{_fmt(nx0)} {_fmt(ny0)} {_fmt(nx1 - nx0)} {_fmt(ny1 - ny0)}"'))
     return svg[:m.start()] + new_head + svg[m.end():]
+
+
+# A catalog entry may stand for a family of labels that differ only in numbers: its msgid has
+# {0}, {1}, ... where each label has a number ("{0} (true {1})" for "8 (true 3)"), its msgstr
+# the same fields ("{0}（正解は{1}）"); tools/figure_labels.py's TEMPLATES lists them.
+_FIELD = re.compile(r"\{(\d)\}")
+_NUMBER = r"[-+−]?\d[\d,.]*"
+
+
+@functools.lru_cache(maxsize=None)
+def template_regex(msgid: str):
+    """The labels a template msgid stands for, as a regex; None for a plain msgid."""
+    parts = _FIELD.split(msgid)
+    if len(parts) == 1:
+        return None
+    pattern = "".join(re.escape(part) if k % 2 == 0 else f"(?P<f{part}>{_NUMBER})" for k, part in enumerate(parts))
+    return re.compile(pattern)
+
+
+def lookup(translations: dict[str, str], text: str) -> str | None:
+    """The translation of a label: its own entry, else a template's with the label's numbers."""
+    if text in translations:
+        return translations[text]
+    for msgid, msgstr in translations.items():
+        regex = template_regex(msgid)
+        m = regex.fullmatch(text) if regex else None
+        if m:
+            return _FIELD.sub(lambda f: m.group(f"f{f.group(1)}"), msgstr)
+    return None
 
 
 def load_translations(po_path: Path) -> dict[str, str]:
