@@ -22,7 +22,16 @@ re-anchored here: its alignment is the one (left, centre, right) under which its
 lines' ends line up, measured with matplotlib's DejaVu Sans, the font that drew
 it.  A label with a formula (``$...$``, mathtext, drawn glyph by glyph) is a label
 too if it has words outside the formula; its translation is plain text (write the
-symbols as Unicode: η, ×, ²).
+symbols as Unicode: η, ×, ²).  A text whose only words are names the Japanese text
+keeps in English (KEPT_WORDS: LeNet, Adam, ReLU, ms, ...; layer names such as conv1)
+is not a label.  Labels that differ only in numbers ("filter 3", "8 (true 3)") share
+one catalog entry with fields ("filter {0}"; :func:`lookup`).
+
+The layout follows the Japanese widths (IPA P Gothic, measured with matplotlib): a
+legend entry wider than the English is set smaller (its frame was sized for the
+English), and the figure's viewBox grows when a translated label reaches past its
+edge.  tests/book/test_figure_labels.py checks on every stored figure that no two
+texts overlap that did not in English and that no legend entry is still too wide.
 """
 
 from __future__ import annotations
@@ -467,7 +476,8 @@ def _report(app, exception):
     done = sum(s[1] for s in stats.values())
     missing = sorted({m for s in stats.values() for m in s[2]})
     logging.getLogger(__name__).info(
-        f"figure_i18n: {figures} figures, {done} labels translated, {len(missing)} labels without a translation")
+        f"figure_i18n: {figures} figures, {done} labels translated, {len(missing)} labels without a translation"
+        + (f" (run tools/update_translations.py and translate them in {CATALOG}): {missing[:5]}" if missing else ""))
 
 
 def _catalog_changed(app, env, added, changed, removed):
