@@ -36,8 +36,8 @@ _JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u
 def japanese_figure(text: str) -> str:
     """A glued figure as Japanese prose writes it.
 
-    >>> japanese_figure("2e+31"), japanese_figure("3e-06"), japanese_figure("1e-03")
-    ('2×10³¹', '3×10⁻⁶', '1×10⁻³')
+    >>> japanese_figure("2e+31"), japanese_figure("3e-06"), japanese_figure("1e-03"), japanese_figure("0e+00")
+    ('2×10³¹', '3×10⁻⁶', '1×10⁻³', '0')
     >>> japanese_figure("972×"), japanese_figure("1.24×"), japanese_figure("97.8%")
     ('972倍', '1.24倍', '97.8%')
     >>> japanese_figure("28×28 pixels")
@@ -45,6 +45,8 @@ def japanese_figure(text: str) -> str:
     """
 
     def power(m):
+        if float(m.group(1)) == 0 or int(m.group(3)) == 0:  # 0e+00, 5e+00: no power of ten to show
+            return m.group(1)
         sign = "-" if m.group(2) == "-" else ""
         return f"{m.group(1)}×10{(sign + m.group(3)).translate(_SUPERSCRIPT)}"
 
