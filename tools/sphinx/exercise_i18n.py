@@ -32,7 +32,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from sphinx_exercise.directive import ExerciseDirective
+from sphinx_exercise.directive import ExerciseDirective, ExerciseStartDirective
 from sphinx_exercise.nodes import (
     exercise_enumerable_node,
     exercise_node,
@@ -94,8 +94,8 @@ def _config_inited(app: Sphinx, config) -> None:
 # 1. the title as a message
 
 
-class TranslatableExerciseDirective(ExerciseDirective):
-    """sphinx-exercise's ``{exercise}``, its title a translatable message."""
+class _TranslatableTitle:
+    """Mixed into sphinx-exercise's directives: the title argument becomes a translatable message."""
 
     def run(self):
         result = super().run()
@@ -106,6 +106,14 @@ class TranslatableExerciseDirective(ExerciseDirective):
                     subtitle.rawsource = self.arguments[0]
                     subtitle.source, subtitle.line = source, line
         return result
+
+
+class TranslatableExerciseDirective(_TranslatableTitle, ExerciseDirective):
+    """sphinx-exercise's ``{exercise}``, its title a translatable message."""
+
+
+class TranslatableExerciseStartDirective(_TranslatableTitle, ExerciseStartDirective):
+    """sphinx-exercise's gated ``{exercise-start}``, its title a translatable message."""
 
 
 class KeepTitlesForGettext(SphinxPostTransform):
@@ -230,6 +238,7 @@ class SolutionTitlesInWordOrder(SphinxPostTransform):
 def setup(app: Sphinx):
     app.setup_extension("sphinx_exercise")
     app.add_directive("exercise", TranslatableExerciseDirective, override=True)
+    app.add_directive("exercise-start", TranslatableExerciseStartDirective, override=True)
     app.connect("config-inited", _config_inited, priority=400)  # before sphinx-exercise's numfig format (500)
     app.add_transform(RefreshExerciseRegistry)
     app.add_post_transform(KeepTitlesForGettext)
