@@ -81,29 +81,43 @@ def _model_layers(model):
     return list(layers.items())
 
 
+def _macs(layer, x_in):
+    """Multiply-adds of ``layer`` on the one-image batch ``x_in``, and its output.  A residual
+    block (a layer with ``layers``, :class:`~cnnlib.Residual`) counts its layers' (its sum adds 0)."""
+    out = layer.forward(x_in, train=False)
+    inner = getattr(layer, "layers", None)
+    if hasattr(inner, "values"):
+        macs, x = 0, x_in
+        for sub in inner.values():
+            m, x = _macs(sub, x)
+            macs += m
+        return macs, out
+    if isinstance(layer, Convolution):
+        FN, C, FH, FW = layer.params["W"].shape
+        return FN * out.shape[2] * out.shape[3] * C * FH * FW, out
+    if isinstance(layer, Affine):
+        return layer.params["W"].size, out
+    return 0, out
+
+
 def layer_table(model, input_shape):
     """A :class:`LayerCost` for every layer of ``model`` on one image of ``input_shape`` (C, H, W).
 
     Multiply-adds are counted for convolutions (``FN * OH * OW * C * FH * FW``)
     and dense layers (``n_in * n_out``); ReLU, pooling, batch normalisation,
     dropout and flattening are counted as 0 (a few comparisons or additions per
-    number, negligible beside them).  Shapes come from a forward pass of a zero
-    image in inference mode, so they are the ones the layers really produce.
+    number, negligible beside them).  A residual block (:class:`~cnnlib.Residual`)
+    is one row with the parameters and multiply-adds of its layers.  Shapes come
+    from a forward pass of a zero image in inference mode, so they are the ones
+    the layers really produce.
     """
     check_input_shape(input_shape)
     x = np.zeros((1,) + tuple(input_shape), dtype=np.float32)
     rows = []
     for name, layer in _model_layers(model):
-        x = layer.forward(x, train=False)
+        macs, x = _macs(layer, x)
         out_shape = tuple(int(s) for s in x.shape[1:])
         params = int(sum(p.size for p in layer.params.values()))
-        if isinstance(layer, Convolution):
-            FN, C, FH, FW = layer.params["W"].shape
-            macs = FN * out_shape[1] * out_shape[2] * C * FH * FW
-        elif isinstance(layer, Affine):
-            macs = layer.params["W"].size
-        else:
-            macs = 0
         rows.append(LayerCost(name, type(layer).__name__, out_shape, params, int(macs)))
     return rows
 
@@ -161,23 +175,35 @@ def _kernel_stride_pad(layer, in_size):
     return kh, layer.stride, before, out
 
 
+def _windowed_layers(items, prefix=""):
+    """``(name, layer)`` of the convolutions and poolings among ``items``, in order; a residual
+    block's (a layer with ``layers``) as ``res1.conv1``: its field is its block's, which contains
+    the skip's."""
+    for name, layer in items:
+        inner = getattr(layer, "layers", None)
+        if hasattr(inner, "items"):
+            yield from _windowed_layers(inner.items(), f"{prefix}{name}.")
+        elif isinstance(layer, (Convolution, MaxPooling, AveragePooling)):
+            yield prefix + name, layer
+
+
 def receptive_fields(model, input_shape):
     """A :class:`ReceptiveField` for every convolution and pooling layer of ``model``, in order.
 
     The recursion, from the input (size 1, jump 1, first 0) layer by layer:
     ``size += (k - 1) * jump``, ``first -= pad_before * jump``, ``jump *= stride``.
     Layers that act on each number alone (ReLU, batch normalisation, dropout)
-    change nothing and are skipped; a dense layer sees the whole image.
-    Square images and square filters only.
+    change nothing and are skipped; a dense layer sees the whole image.  The
+    layers of a residual block (:class:`~cnnlib.Residual`) are rows named
+    ``res1.conv1``: the block's output sees what its layers see (the skip sees
+    less, inside it).  Square images and square filters only.
     """
     C, H, W = check_input_shape(input_shape)
     if H != W:
         raise ValueError(f"receptive_fields handles square images only; got {H}x{W}")
     size, jump, first, n = 1, 1, 0, H
     rows = []
-    for name, layer in _model_layers(model):
-        if not isinstance(layer, (Convolution, MaxPooling, AveragePooling)):
-            continue
+    for name, layer in _windowed_layers(_model_layers(model)):
         k, s, before, out = _kernel_stride_pad(layer, n)
         size += (k - 1) * jump
         first -= before * jump

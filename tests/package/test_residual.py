@@ -392,3 +392,25 @@ def test_resnet_matches_build_resnet_with_the_same_weights(keras, tf, assert_clo
             g = g.transpose(3, 2, 0, 1) if g.ndim == 4 else g
             s = np.abs(g).max()
             assert_close(model.grads[key] / s, g / s, RTOL, ATOL, f"{what} d{key} (scaled)")
+
+
+# ------------------------------------------------------------------ cnnlib.anatomy
+def test_anatomy_counts_a_residual_block_as_its_layers():
+    """A residual network and its plain twin have the same convolutions: the same parameters,
+    multiply-adds and receptive fields; a block's row holds its layers' counts."""
+    from cnnlib import anatomy
+
+    res = ResNet(input_shape=(3, 16, 16), widths=(4, 8), blocks=2, seed=0)
+    plain = ResNet(input_shape=(3, 16, 16), widths=(4, 8), blocks=2, residual=False, seed=0)
+    rows = {r.name: r for r in anatomy.layer_table(res, (3, 16, 16))}
+    assert rows["res1"].kind == "Residual" and rows["res1"].output_shape == (4, 16, 16)
+    assert rows["res1"].params == 2 * (4 * 4 * 9 + 4) + 2 * 2 * 4
+    assert rows["res1"].macs == 2 * 4 * 16 * 16 * 4 * 9              # two 3x3 convolutions, 4 -> 4, 16 x 16
+    assert rows["res3"].macs == 2 * 8 * 8 * 8 * 8 * 9                 # after the pooling: 8 -> 8 channels, 8 x 8
+    plain_rows = anatomy.layer_table(plain, (3, 16, 16))
+    assert sum(r.macs for r in rows.values()) == sum(r.macs for r in plain_rows) > 0
+    assert sum(r.params for r in rows.values()) == sum(r.params for r in plain_rows) == res.count_params()
+    fields = anatomy.receptive_fields(res, (3, 16, 16))
+    assert [f.name for f in fields][:4] == ["conv1", "res1.conv1", "res1.conv2", "res2.conv1"]
+    assert [f.size for f in fields] == [f.size for f in anatomy.receptive_fields(plain, (3, 16, 16))]
+    assert [f.size for f in fields][:6] == [3, 5, 7, 9, 11, 12]       # +2 per 3x3 convolution, +1 for the 2x2 pooling
