@@ -70,7 +70,7 @@ KEPT_WORDS = frozenset({
     "Adadelta", "Momentum", "Nesterov", "He", "Xavier", "GAP", "FGSM", "Grad", "CAM", "Sobel", "NCHW", "NHWC",
     "im2col", "col2im", "ceil", "same", "valid", "Conv2D", "Dense", "MaxPooling2D", "BatchNormalization",
     "TensorFlow", "Chainer", "numpy", "cnnlib", "col", "ones", "ln", "log", "lr", "dL", "db", "dW", "dx", "dout",
-    "ms", "px", "MB", "KB", "GB", "CPU", "GPU", "OH", "OW", "FH", "FW", "FN", "Max", "Average",
+    "ms", "px", "MB", "KB", "GB", "CPU", "GPU", "RGB", "OH", "OW", "FH", "FW", "FN", "Max", "Average",
 })
 _IDENTIFIER = re.compile(r"[A-Za-z]+\d+|[A-Za-z]+(?:_[A-Za-z0-9]+)+|\w+(?:\.\w+)+")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -83,6 +83,8 @@ def english_words(text: str) -> list[str]:
             if WORD.search(w) and w not in KEPT_WORDS and not _IDENTIFIER.fullmatch(w)]
 _GROUP_OPEN = re.compile(r'<g id="(text_\d+)">')
 _LEGEND_OPEN = re.compile(r'<g id="legend_\d+">')
+_TICK_OPEN = re.compile(r'<g id="[xy]tick_\d+">')
+_TICK_MARK = re.compile(r'<use xlink:href="#[^"]+" x="(?P<x>[-\d.e]+)" y="(?P<y>[-\d.e]+)"')
 _TAG = re.compile(r"<g[\s>]|</g>")
 _PLAIN_TEXT = re.compile(r'<text (?P<attrs>[^>]*)>(?P<content>[^<]*)</text>')
 _MATHTEXT = re.compile(
@@ -118,6 +120,7 @@ class Label:
     lines: list = field(default_factory=list)
     math: re.Match | None = None
     in_legend: bool = False
+    tick: tuple | None = None  # (x, y) of its tick mark, for a tick label
 
 
 def _group_end(svg: str, pos: int) -> int:
@@ -134,10 +137,17 @@ def labels(svg: str) -> list[Label]:
     """Every text group of a matplotlib SVG, in document order (words or not)."""
     found = []
     legends = [(m.end(), _group_end(svg, m.end())) for m in _LEGEND_OPEN.finditer(svg)]
+    ticks = []
+    for m in _TICK_OPEN.finditer(svg):
+        end = _group_end(svg, m.end())
+        mark = _TICK_MARK.search(svg, m.end(), end)
+        if mark:
+            ticks.append((m.end(), end, (float(mark.group("x")), float(mark.group("y")))))
     for g in _GROUP_OPEN.finditer(svg):
         start, end = g.end(), _group_end(svg, g.end())
         body = svg[start:end]
         in_legend = any(a <= start < b for a, b in legends)
+        tick = next((t for a, b, t in ticks if a <= start < b), None)
         math_match = _MATHTEXT.search(body)
         if math_match:
             found.append(Label(html.unescape(math_match.group("source")), start, end, math=math_match,
@@ -147,7 +157,7 @@ def labels(svg: str) -> list[Label]:
                  for m in _PLAIN_TEXT.finditer(body)]
         if lines:
             found.append(Label("\n".join(line.text for line in lines), start, end, lines=lines,
-                               in_legend=in_legend))
+                               in_legend=in_legend, tick=tick))
     return found
 
 
@@ -221,6 +231,11 @@ def _translated_lines(label: Label, new_lines: list[str]) -> list[tuple[tuple[in
             spread = {f: max(g[4] + f * g[3] for g in geometry) - min(g[4] + f * g[3] for g in geometry)
                       for f in (0.0, 0.5, 1.0)}
             fraction = min(spread, key=spread.get)
+        elif label.tick:  # a turned tick label: it hangs from its tick by the end nearer to it
+            x, y, r, w, _ = geometry[0]
+            tx, ty = label.tick
+            near_end = math.dist((x + w * math.cos(r), y + w * math.sin(r)), (tx, ty)) < math.dist((x, y), (tx, ty))
+            fraction = 1.0 if near_end else 0.0
         anchor = {0.0: "start", 0.5: "middle", 1.0: "end"}[fraction]
     geometry_of = dict(zip((id(line) for line in placed), geometry)) if placed else {}
     for line, new in zip(label.lines, new_lines):
@@ -293,6 +308,8 @@ _VIEWBOX = re.compile(r'<svg [^>]*?width="(?P<w>[\d.]+)pt" height="(?P<h>[\d.]+)
 
 @dataclass
 class Box:
+    """A text's rectangle (turned with the text): its corners, and their bounding box."""
+
     text: str
     translated: bool  # set in the Japanese font
     x0: float
@@ -300,11 +317,22 @@ class Box:
     x1: float
     y1: float
     in_legend: bool = False
+    corners: tuple = ()
 
     def overlap(self, other: "Box") -> float:
-        w = min(self.x1, other.x1) - max(self.x0, other.x0)
-        h = min(self.y1, other.y1) - max(self.y0, other.y0)
-        return w * h if w > 0 and h > 0 else 0.0
+        """How deep the two rectangles overlap (the separating-axis test's smallest
+        penetration, in the SVG's units); 0 when they do not touch."""
+        depth = math.inf
+        for box in (self, other):
+            for (ax, ay), (bx, by) in zip(box.corners, box.corners[1:] + box.corners[:1]):
+                nx, ny = by - ay, ax - bx
+                norm = math.hypot(nx, ny) or 1.0
+                p = [(x * nx + y * ny) / norm for x, y in self.corners]
+                q = [(x * nx + y * ny) / norm for x, y in other.corners]
+                depth = min(depth, min(max(p), max(q)) - max(min(p), min(q)))
+                if depth <= 0:
+                    return 0.0
+        return depth
 
 
 def text_boxes(svg: str) -> list[Box]:
@@ -333,10 +361,11 @@ def text_boxes(svg: str) -> list[Box]:
                 t = _TRANSFORM.search(transform)
                 x, y, theta = float(t.group("x")), float(t.group("y")), float(t.group("r") or 0)
             c, s_ = math.cos(math.radians(theta)), math.sin(math.radians(theta))
-            corners = [(x + u * c - v * s_, y + u * s_ + v * c)
-                       for u in (-f * w, (1 - f) * w) for v in (-0.8 * size, 0.2 * size)]
+            corners = tuple((x + u * c - v * s_, y + u * s_ + v * c)  # in order around the rectangle
+                            for u, v in ((-f * w, -0.8 * size), ((1 - f) * w, -0.8 * size),
+                                         ((1 - f) * w, 0.2 * size), (-f * w, 0.2 * size)))
             xs, ys = [p[0] for p in corners], [p[1] for p in corners]
-            boxes.append(Box(line.text, translated, min(xs), min(ys), max(xs), max(ys), label.in_legend))
+            boxes.append(Box(line.text, translated, min(xs), min(ys), max(xs), max(ys), label.in_legend, corners))
     return boxes
 
 
