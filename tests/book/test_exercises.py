@@ -125,6 +125,10 @@ WRONG = {
         "from cnnlib.fast_layers import MaxPooling as Pool\n\n"
         "def maxpool_backward(x, dout, pool, stride):\n"
         "    layer = Pool(pool, stride)\n    layer.forward(x)\n    return layer.backward(dout)\n"),
+    ("13_modern_cnns", "conv1x1"): (
+        "def conv1x1(x, W, b):
+    return cnnlib.Convolution(W, b).forward(x)
+"),
     ("scaling", "combine_replica_gradients"): (
         "def combine_replica_gradients(grads, sizes):\n    return sum(grads) / len(grads)\n"),
 }
