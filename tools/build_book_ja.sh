@@ -7,6 +7,11 @@
 # The config is _config.yml with language: ja (tools/update_translations.py config-ja);
 # Sphinx's own output and doctrees stay in _build/ja/ (its environment must not mix
 # with the English one), then the HTML is copied to _build/html/ja/.
+# The Japanese PDF (_build/pdf/book-ja.pdf) is printed by tools/build_pdf.sh from a
+# single-page build with this same config, and copied to the site's root
+# (_build/html/book-ja.pdf, beside book.pdf, so replacing _build/html/ja/ here keeps it);
+# the footer of every Japanese page links it (../../book-ja.pdf, "本書のPDF": the footer
+# is written by tools/update_translations.py config-ja).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
