@@ -126,9 +126,7 @@ WRONG = {
         "def maxpool_backward(x, dout, pool, stride):\n"
         "    layer = Pool(pool, stride)\n    layer.forward(x)\n    return layer.backward(dout)\n"),
     ("13_modern_cnns", "conv1x1"): (
-        "def conv1x1(x, W, b):
-    return cnnlib.Convolution(W, b).forward(x)
-"),
+        "def conv1x1(x, W, b):\n    return cnnlib.Convolution(W, b).forward(x)\n"),
     ("scaling", "combine_replica_gradients"): (
         "def combine_replica_gradients(grads, sizes):\n    return sum(grads) / len(grads)\n"),
 }
