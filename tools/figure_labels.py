@@ -57,6 +57,7 @@ TEMPLATES = (
     "filter {0}",
     "channel {0}",
     "label {0}",
+    "{0} layers",
     "std 0.01, layer {0}",
     "Xavier, layer {0}",
     "He, layer {0}",

@@ -70,7 +70,7 @@ KEPT_WORDS = frozenset({
     "Adadelta", "Momentum", "Nesterov", "He", "Xavier", "GAP", "FGSM", "Grad", "CAM", "Sobel", "NCHW", "NHWC",
     "im2col", "col2im", "ceil", "same", "valid", "Conv2D", "Dense", "MaxPooling2D", "BatchNormalization",
     "TensorFlow", "Chainer", "numpy", "cnnlib", "col", "ones", "ln", "log", "lr", "dL", "db", "dW", "dx", "dout",
-    "ms", "px", "MB", "KB", "GB", "CPU", "GPU", "RGB", "OH", "OW", "FH", "FW", "FN", "Max", "Average",
+    "ms", "px", "MB", "KB", "GB", "CPU", "GPU", "RGB", "BN", "OH", "OW", "FH", "FW", "FN", "Max", "Average",
 })
 _IDENTIFIER = re.compile(r"[A-Za-z]+\d+|[A-Za-z]+(?:_[A-Za-z0-9]+)+|\w+(?:\.\w+)+")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
