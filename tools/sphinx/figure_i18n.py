@@ -69,17 +69,19 @@ KEPT_WORDS = frozenset({
     "LeNet", "AlexNet", "VGG", "ResNet", "MNIST", "CIFAR", "Keras", "ReLU", "SGD", "Adam", "AdaGrad", "RMSprop",
     "Adadelta", "Momentum", "Nesterov", "He", "Xavier", "GAP", "FGSM", "Grad", "CAM", "Sobel", "NCHW", "NHWC",
     "im2col", "col2im", "ceil", "same", "valid", "Conv2D", "Dense", "MaxPooling2D", "BatchNormalization",
-    "TensorFlow", "Chainer", "numpy", "cnnlib", "col", "ones", "ln", "log", "lr", "dL", "db", "dW", "dx", "dout",
+    "TensorFlow", "Chainer", "numpy", "cnnlib", "nbval", "col", "ones", "ln", "log", "lr", "dL", "db", "dW", "dx", "dout",
     "ms", "px", "MB", "KB", "GB", "CPU", "GPU", "RGB", "BN", "OH", "OW", "FH", "FW", "FN", "Max", "Average",
 })
 _IDENTIFIER = re.compile(r"[A-Za-z]+\d+|[A-Za-z]+(?:_[A-Za-z0-9]+)+|\w+(?:\.\w+)+")
+_PATH = re.compile(r"(?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_-]+\.[a-z]+")  # a file's path: tools/full_data.py
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def english_words(text: str) -> list[str]:
     """The words of ``text`` (outside formulas) a Japanese figure must not show:
     every word of two letters or more but KEPT_WORDS and identifiers (conv1, relu2, x_train, cnnlib.train)."""
-    return [w for w in _TOKEN.findall(_MATH.sub("", text))
+    text = _PATH.sub("", _MATH.sub("", text))
+    return [w for w in _TOKEN.findall(text)
             if WORD.search(w) and w not in KEPT_WORDS and not _IDENTIFIER.fullmatch(w)]
 _GROUP_OPEN = re.compile(r'<g id="(text_\d+)">')
 _LEGEND_OPEN = re.compile(r'<g id="legend_\d+">')
