@@ -156,6 +156,25 @@ def test_formatting_a_figure_twice_changes_nothing():
     assert paragraph.astext() == once == "損失は2×10³¹分の1"
 
 
+@pytest.mark.parametrize(
+    "footer, pagename, expected",
+    [
+        ('<a href="../book.pdf">PDF</a>', "book/05_im2col", '<a href="../book.pdf">PDF</a>'),
+        ('<a href="../book.pdf">PDF</a>', "search", '<a href="book.pdf">PDF</a>'),
+        ('<a href="../book.pdf">PDF</a>', "genindex", '<a href="book.pdf">PDF</a>'),
+        ('<a href="../../book-ja.pdf">PDF</a>', "book/05_im2col", '<a href="../../book-ja.pdf">PDF</a>'),
+        ('<a href="../../book-ja.pdf">PDF</a>', "search", '<a href="../book-ja.pdf">PDF</a>'),
+        ('<a href="https://x.org/a.pdf">x</a> <a href="#top">t</a>', "search",
+         '<a href="https://x.org/a.pdf">x</a> <a href="#top">t</a>'),
+    ],
+)
+def test_the_footer_links_from_every_page_to_the_pdf(footer, pagename, expected):
+    """The footer's links are written for a chapter (book/x.html); the site's root pages need them one folder less up."""
+    import book_i18n
+
+    assert book_i18n.footer_for_page(footer, pagename) == expected
+
+
 # --------------------------------------------------------------------------
 # a small book, built for real
 
@@ -275,3 +294,24 @@ def test_the_english_build_is_sphinx_exercise_s_own(small_book):
         "Solution to Exercise 2",
     ]
     assert "y = x \\quad \\text{(training)}" in html
+
+
+def test_the_built_footer_reaches_the_pdf_from_root_and_chapter_pages(tmp_path):
+    """sphinx-book-theme's extra_footer, as _config.yml writes it, on a chapter and on search.html."""
+    (tmp_path / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(SPHINX_EXT)!r})\n"
+        "extensions = ['myst_nb', 'book_i18n']\nnb_execution_mode = 'off'\n"
+        "html_theme = 'sphinx_book_theme'\n"
+        "html_theme_options = {'extra_footer': '<p><a href=\"../book.pdf\">PDF of the book</a></p>'}\n",
+        encoding="utf-8")
+    (tmp_path / "index.md").write_text("# Home\n\n```{toctree}\nbook/ch\n```\n", encoding="utf-8")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "ch.md").write_text("# A chapter\n\nText.\n", encoding="utf-8")
+    out = tmp_path / "_build"
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tmp_path), str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    pdf_links = {page: re.findall(r'href="([^"]*book\.pdf)"', (out / page).read_text(encoding="utf-8"))
+                 for page in ("book/ch.html", "search.html", "genindex.html", "index.html")}
+    assert pdf_links == {"book/ch.html": ["../book.pdf"], "search.html": ["book.pdf"],
+                         "genindex.html": ["book.pdf"], "index.html": ["book.pdf"]}

@@ -5,6 +5,7 @@
 3. Japanese search (CompoundJanomeSplitter, below).
 4. Figures' alt texts from locale/ja/LC_MESSAGES/figures-alt.po.
 5. Display formulas whose translation differs (the words of their ``\\text{...}``).
+6. The footer's relative links (the PDF) right on every page, the site's root pages included.
 
 1.
 The English site is _build/html/, the Japanese one _build/html/ja/ (built from
@@ -70,9 +71,35 @@ def language_switch_html(language: str, pagename: str, suffix: str = ".html") ->
     )
 
 
+# The footer (_config.yml html.extra_footer, and its Japanese version written by
+# tools/update_translations.py) writes its relative links as seen from a chapter, one folder
+# deep (book/x.html: "../book.pdf" is the site's root); pages at the root (search.html,
+# genindex.html) would follow them out of the site.
+_RELATIVE_HREF = re.compile(r'href="(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)((?:\.\./)+)([^"]*)"')
+
+
+def footer_for_page(footer: str, pagename: str) -> str:
+    """``footer`` with its ``../``-relative links, written for a page one folder deep, made
+    relative to ``pagename``'s own folder.
+
+    >>> footer_for_page('<a href="../book.pdf">PDF</a>', "book/01_why_cnns")
+    '<a href="../book.pdf">PDF</a>'
+    >>> footer_for_page('<a href="../book.pdf">PDF</a>', "search")
+    '<a href="book.pdf">PDF</a>'
+    >>> footer_for_page('<a href="../../book-ja.pdf">PDF</a>', "genindex")
+    '<a href="../book-ja.pdf">PDF</a>'
+    """
+    depth = pagename.count("/")
+    return _RELATIVE_HREF.sub(lambda m: f'href="{"../" * depth}{m.group(1)[3:]}{m.group(2)}"', footer)
+
+
 def _inject(app: Sphinx, pagename, templatename, context, doctree):
     # Only the two websites: not singlehtml (the PDF), not epub.
-    if app.builder.name != "html" or "body" not in context:
+    if app.builder.name != "html":
+        return
+    if context.get("theme_extra_footer"):
+        context["theme_extra_footer"] = footer_for_page(context["theme_extra_footer"], pagename)
+    if "body" not in context:
         return
     suffix = context.get("file_suffix") or ".html"
     context["body"] = language_switch_html(app.config.language, pagename, suffix) + context["body"]
