@@ -275,18 +275,20 @@ def test_every_training_log_line_is_complete(edition, pdf_layout_text):
 
 
 def test_every_page_links_the_pdf(edition, pdf):
-    """The footer of every page of the edition's site (built by tools/build_book.sh) links its
-    PDF, and the link leads to the PDF that tools/build_pdf.sh copied into the site."""
+    """The footer of every page of the edition's site (built by tools/build_book.sh: the chapters in
+    book/ and the root's search and index pages) links its PDF, and the link leads to the PDF that
+    tools/build_pdf.sh copied into the site (a redirect page, e.g. index.html, has no footer)."""
     site, name = EDITIONS[edition][2], EDITIONS[edition][3]
     pages = sorted((site / "book").glob("*.html"))
     if not pages:
         pytest.skip(f"the {edition} site is not built ({site / 'book'}): run bash tools/build_book.sh")
+    pages += [p for p in sorted(site.glob("*.html")) if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8").lower()]
     target = (SITE / name).resolve()  # both PDFs sit at the root of the English site
     wrong = {}
     for page in pages:
         links = re.findall(r'<a [^>]*href="([^"]*\.pdf)"', page.read_text(encoding="utf-8"))
         if not any((page.parent / link).resolve() == target for link in links):
-            wrong[page.name] = links
+            wrong[str(page.relative_to(site))] = links
     assert not wrong, f"{edition} pages without a link to {target.relative_to(ROOT)} (their .pdf links): {dict(list(wrong.items())[:5])}"
     assert target.is_file(), f"{target.relative_to(ROOT)} missing: tools/build_pdf.sh copies it there after the site is built"
     assert target.stat().st_size == pdf.stat().st_size, f"{target.relative_to(ROOT)} is not the PDF just built ({pdf})"
