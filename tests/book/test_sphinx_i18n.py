@@ -285,6 +285,17 @@ def test_a_japanese_display_formula_shows_its_translated_text(small_book):
     assert "\\[::\\]" not in html  # what Sphinx's Locale transform makes of it under MyST
 
 
+def test_a_translated_doctree_does_not_carry_other_documents(small_book):
+    """A translated node must not keep the throwaway document its msgstr was parsed in: that
+    document's settings hold the whole build environment, pickled into every doctree."""
+    import pickle
+
+    with (small_book["ja"] / ".doctrees" / "index.doctree").open("rb") as f:
+        doctree = pickle.load(f)
+    foreign = [n for n in doctree.findall() if n.__dict__.get("_document") not in (None, doctree)]
+    assert not foreign, foreign[:3]
+
+
 def test_the_english_build_is_sphinx_exercise_s_own(small_book):
     html = (small_book["en"] / "index.html").read_text(encoding="utf-8")
     assert _titles(html) == [
