@@ -62,9 +62,10 @@ root_doc=$("$PY" -c 'import yaml; print(yaml.safe_load(open("_toc.yml"))["root"]
 
 # build_one LANG [jupyter-book args...]
 build_one() {
-    local lang=$1 start base config outdir html out name
+    local lang=$1 start stamp base config outdir html out name
     shift
     start=$(date +%s)
+    stamp=$(date +%s.%N)
     mkdir -p _build/pdf
     if [[ $lang == en ]]; then
         base=_config.yml
@@ -151,7 +152,7 @@ PYTHON
 
     # The PDF's time is the build's start: tests/book/test_pdf.py calls it stale when a source
     # (a chapter, a page, a catalog) changed after that, even while the build was running.
-    touch -d "@$start" "$out"
+    touch -d "@$stamp" "$out"
     local pages
     pages=$(pdfinfo "$out" 2>/dev/null | sed -n 's/^Pages: *//p' || true)
     echo "build_pdf: OK -> $out (${pages:-?} pages, $(du -h "$out" | cut -f1), $(( $(date +%s) - start )) s:" \

@@ -211,12 +211,12 @@ def _label_lines(svg, translations):
     label's translation in its place), without the labels with a formula (drawn glyph by glyph)."""
     sys.path.insert(0, str(ROOT / "tools" / "sphinx"))
     try:
-        from figure_i18n import label_texts
+        from figure_i18n import label_texts, lookup  # the build's own rules (template msgids: "filter {0}")
     finally:
         sys.path.pop(0)
     lines = []
     for label in label_texts(svg):
-        text = translations.get(label, label)
+        text = lookup(translations, label) or label
         if "$" not in text:
             lines += [line for line in text.split("\n") if line.strip()]
     return lines
