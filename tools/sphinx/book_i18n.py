@@ -149,6 +149,21 @@ def retrieve_glue_data(document: nodes.document, key: str):
         return _original_retrieve(stand_in, key)
 
 
+def _page_catalog(transform):
+    """The translations of the page ``transform`` works on (Sphinx's catalog for that page's
+    domain), or ``None`` in an English build or for a page without a catalog."""
+    language = transform.config.language or "en"
+    if language.startswith("en"):
+        return None
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    dirs = [str(Path(transform.env.srcdir, d)) for d in transform.config.locale_dirs]
+    domain = docname_to_domain(transform.env.docname, transform.config.gettext_compact)
+    catalog, has_catalog = init_locale(dirs, language, domain)
+    return catalog if has_catalog else None
+
+
 class TranslateTocCaptions(SphinxTransform):
     """The part captions of _toc.yml ("Foundations", ...) in the page's catalog.
 
@@ -159,16 +174,8 @@ class TranslateTocCaptions(SphinxTransform):
     default_priority = 105
 
     def apply(self, **kwargs):
-        language = self.config.language or "en"
-        if language == "en":
-            return
-        from sphinx.locale import init as init_locale
-        from sphinx.util.i18n import docname_to_domain
-
-        dirs = [str(Path(self.env.srcdir, d)) for d in self.config.locale_dirs]
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        catalog, has_catalog = init_locale(dirs, language, domain)
-        if not has_catalog:
+        catalog = _page_catalog(self)
+        if catalog is None:
             return
         for node in self.document.findall(addnodes.toctree):
             caption = node.get("caption")
@@ -191,16 +198,8 @@ class TranslateMathBlocks(SphinxTransform):
     default_priority = 19
 
     def apply(self, **kwargs):
-        language = self.config.language or "en"
-        if language.startswith("en"):
-            return
-        from sphinx.locale import init as init_locale
-        from sphinx.util.i18n import docname_to_domain
-
-        dirs = [str(Path(self.env.srcdir, d)) for d in self.config.locale_dirs]
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        catalog, has_catalog = init_locale(dirs, language, domain)
-        if not has_catalog:
+        catalog = _page_catalog(self)
+        if catalog is None:
             return
         for node in self.document.findall(nodes.math_block):
             if not node.source or not node.get("translatable", True):
