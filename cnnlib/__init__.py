@@ -20,7 +20,7 @@ editions are a separate package, ``cnnbook`` (``tools/`` in the repository).
 """
 
 from . import checks, datasets, interpret, notebook, plotting, reference
-from .claims import claim
+from .claims import claim, glued
 from .datasets import first_n, load_cifar10, load_mnist, one_hot, scale, to_nchw, to_nhwc
 from .fast_layers import (
     Affine,

@@ -24,9 +24,10 @@ same bytes (tests/book/test_claim_output.py compares the two in a kernel).
 
 import json
 import os
+import re
 import time
 
-__all__ = ["claim", "glue", "ClaimFailed"]
+__all__ = ["claim", "glue", "glued", "japanese_figure", "ClaimFailed"]
 
 # myst_nb.ext.glue.GLUE_PREFIX: the mime prefix of a value glued with display=False
 GLUE_PREFIX = "application/papermill.record/"
@@ -122,8 +123,63 @@ def glue(name, text):
     _glue(name, str(text))
 
 
+# What this Python session glued, by name: the reader's edition of a chapter (python -m cnnbook.reader)
+# shows each glued figure in its prose as the inline expression cnnlib.glued("name"), which
+# jupyterlab-myst evaluates when the reader runs the Markdown cell after the chapter's code.
+_GLUED = {}
+
+
+def glued(name, *, default=None, lang=None):
+    """The text glued under ``name`` in this session, as the reader's edition of the prose shows it.
+
+    ``default``: what to show when nothing is glued under ``name`` yet (the reader's edition passes
+    the value stored in the book, so a Markdown cell run before the code still reads sensibly).
+    ``lang="ja"``: the figure in Japanese form (:func:`japanese_figure`), as the Japanese site
+    writes it.
+
+    >>> _GLUED["demo_acc"] = "97.8%"
+    >>> glued("demo_acc"), glued("demo_speedup", default="972×", lang="ja")
+    ('97.8%', '972倍')
+    """
+    text = _GLUED.get(name, default)
+    if text is None:
+        raise KeyError(f"nothing is glued under {name!r} in this session yet: run the chapter's cells "
+                       f"above this one first (Run > Run All Above Selected Cell)")
+    if lang not in (None, "en", "ja"):
+        raise ValueError(f"lang must be 'en' or 'ja', not {lang!r}")
+    return japanese_figure(text) if lang == "ja" else text
+
+
+# a number in E-notation as Python's "{:e}" / "{:.0e}" writes it
+_E_NOTATION = re.compile(r"(?<![\w.])([-+]?\d+(?:\.\d+)?)e([-+]?)0*(\d+)(?![\w.])")
+# a ratio: a number followed by the multiplication sign ("972×", "1.24×", "1,000×")
+_RATIO = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)×(?![\w\d])")
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def japanese_figure(text: str) -> str:
+    """A glued figure as Japanese prose writes it (the Japanese site and reader's edition).
+
+    >>> japanese_figure("2e+31"), japanese_figure("3e-06"), japanese_figure("1e-03"), japanese_figure("0e+00")
+    ('2×10³¹', '3×10⁻⁶', '1×10⁻³', '0')
+    >>> japanese_figure("972×"), japanese_figure("1.24×"), japanese_figure("97.8%")
+    ('972倍', '1.24倍', '97.8%')
+    >>> japanese_figure("28×28 pixels")
+    '28×28 pixels'
+    """
+
+    def power(m):
+        if float(m.group(1)) == 0 or int(m.group(3)) == 0:  # 0e+00, 5e+00: no power of ten to show
+            return m.group(1)
+        sign = "-" if m.group(2) == "-" else ""
+        return f"{m.group(1)}×10{(sign + m.group(3)).translate(_SUPERSCRIPT)}"
+
+    return _RATIO.sub(r"\1倍", _E_NOTATION.sub(power, text))
+
+
 def _glue(name, text):
     """Send the glue message in an IPython kernel; outside one there is no page to glue into."""
+    _GLUED[name] = text
     try:
         from IPython import get_ipython
         from IPython.display import display

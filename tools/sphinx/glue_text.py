@@ -19,38 +19,16 @@ import re
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+# one definition for the site and the reader's edition of the notebooks (python -m cnnbook.reader)
+from cnnlib.claims import japanese_figure  # noqa: F401  (tests/book/test_sphinx_i18n.py uses it from here)
+
 # straight quotes, or the curly ones docutils' smart-quotes transform made of them
 _QUOTED = re.compile(r"""^(?:'(.*)'|"(.*)"|\u2018(.*)\u2019|\u201c(.*)\u201d)$""", re.DOTALL)
 
-# a number in E-notation as Python's "{:e}" / "{:.0e}" writes it
-_E_NOTATION = re.compile(r"(?<![\w.])([-+]?\d+(?:\.\d+)?)e([-+]?)0*(\d+)(?![\w.])")
-# a ratio: a number followed by the multiplication sign ("972×", "1.24×", "1,000×")
-_RATIO = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)×(?![\w\d])")
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 # a figure, as opposed to a word: digits, signs, separators, units the book glues
 _FIGURE = re.compile(r"^[-+−]?[\d.,]+(?:[×%倍]|×10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?(?:\s?[%倍])?$")
 # Japanese script and full-width punctuation: no Latin space between these and a figure
 _JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
-
-
-def japanese_figure(text: str) -> str:
-    """A glued figure as Japanese prose writes it.
-
-    >>> japanese_figure("2e+31"), japanese_figure("3e-06"), japanese_figure("1e-03"), japanese_figure("0e+00")
-    ('2×10³¹', '3×10⁻⁶', '1×10⁻³', '0')
-    >>> japanese_figure("972×"), japanese_figure("1.24×"), japanese_figure("97.8%")
-    ('972倍', '1.24倍', '97.8%')
-    >>> japanese_figure("28×28 pixels")
-    '28×28 pixels'
-    """
-
-    def power(m):
-        if float(m.group(1)) == 0 or int(m.group(3)) == 0:  # 0e+00, 5e+00: no power of ten to show
-            return m.group(1)
-        sign = "-" if m.group(2) == "-" else ""
-        return f"{m.group(1)}×10{(sign + m.group(3)).translate(_SUPERSCRIPT)}"
-
-    return _RATIO.sub(r"\1倍", _E_NOTATION.sub(power, text))
 
 
 def _pasted(node) -> bool:
