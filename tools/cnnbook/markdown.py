@@ -41,13 +41,33 @@ def _options(body):
 
 
 class BookText:
-    """The book's glued values, titles and labels, to rewrite its notebooks' markdown."""
+    """The book's glued values, titles and labels, to rewrite its notebooks' markdown.
 
-    def __init__(self, book_dir):
+    ``lang="ja"``: every notebook is first translated from the Japanese catalogs
+    (:func:`cnnbook.translate.translate_notebook`), so titles, link texts and exercise words
+    are Japanese; :meth:`notebook` gives the translated notebook, and :attr:`untranslated`
+    lists, per notebook, the pieces the catalogs did not translate.
+    """
+
+    WORDS = {"en": {"exercise": "Exercise", "solution": "Solution to {exercise}", "of": "{exercise} of “{page}”"},
+             "ja": {"exercise": "演習", "solution": "{exercise}の解答", "of": "「{page}」の{exercise}"}}
+
+    def __init__(self, book_dir, lang="en", locale_dir=None):
+        if lang not in self.WORDS:
+            raise ValueError(f"lang must be one of {', '.join(self.WORDS)}, not {lang!r}")
+        self.lang, self.words = lang, self.WORDS[lang]
         self.glue, self.titles, self.labels = {}, {}, {}
+        self.where = {}  # label -> the notebook (stem) that defines it
+        self.exercises = {}  # stem -> number of {exercise} blocks
+        self.notebooks, self.untranslated = {}, {}
         self.missing = set()  # glued names no notebook's outputs hold
         for path in sorted(Path(book_dir).glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
+            if lang != "en":
+                from .translate import translate_notebook
+
+                nb, self.untranslated[path.stem] = translate_notebook(nb, path.stem, lang=lang, locale_dir=locale_dir)
+            self.notebooks[path.stem] = nb
             exercises = 0
             for cell in nb.cells:
                 if cell.cell_type == "code":
@@ -66,12 +86,33 @@ class BookText:
                     after = re.match(r"\s*#+\s+(.+)", cell.source[m.end():])
                     if after:
                         self.labels[m.group("label")] = after.group(1).strip()
+                        self.where[m.group("label")] = path.stem
                 for m in _FENCE.finditer(cell.source):
                     if m.group("name") == "exercise":
                         exercises += 1
                         label = _options(m.group("body"))[0].get("label")
                         if label:
                             self.labels[label] = (path.stem, exercises)
+                            self.where[label] = path.stem
+            self.exercises[path.stem] = exercises
+
+    def notebook(self, stem):
+        """The notebook ``stem`` as this edition starts from (translated when ``lang`` is not English)."""
+        return self.notebooks[stem]
+
+    def exercise_offsets(self, toc):
+        """``{stem: n}``: how many exercises come before each notebook in the book's order.
+
+        ``toc``: the book's ``_toc.yml``; the website numbers exercises through the whole book
+        in its order (sphinx-exercise), so chapter 4's first exercise is Exercise 11 there.
+        """
+        order = re.findall(r"^\s*-?\s*file:\s*(?:\S*/)?([\w-]+)\s*$", Path(toc).read_text(encoding="utf-8"), re.MULTILINE)
+        offsets, n = {}, 0
+        for stem in order + sorted(set(self.exercises) - set(order)):
+            if stem in self.exercises and stem not in offsets:
+                offsets[stem] = n
+                n += self.exercises[stem]
+        return offsets
 
     def _glue(self, name, fmt=None):
         if name not in self.glue:  # a chapter stored without its outputs: say so, do not stop
@@ -101,7 +142,8 @@ class BookText:
             found = self.labels.get(target)
             if isinstance(found, tuple):
                 page, n = found
-                return f"Exercise {n}" if page == stem else f"Exercise {n} of “{self.titles.get(page, page)}”"
+                exercise = f"{self.words['exercise']} {n}"
+                return exercise if page == stem else self.words["of"].format(exercise=exercise, page=self.titles.get(page, page))
             return found or target.replace("-", " ")
         if role == "math":
             return f"${target}$"
@@ -119,7 +161,7 @@ class BookText:
             if name == "exercise":
                 count[0] += 1
                 title = f" {arg}" if arg else ""
-                return f"**Exercise {count[0]}.**{title}\n\n{body}\n"
+                return f"**{self.words['exercise']} {count[0]}.**{title}\n\n{body}\n"
             if name == "solution":
                 return ""
             if name == "code-block":
