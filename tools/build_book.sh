@@ -35,3 +35,11 @@ echo "build_book: OK, zero warnings -> _build/html/index.html"
 # in English), into _build/html/ja/, also with -W.  The English site above is complete
 # whatever happens here.
 tools/build_book_ja.sh "$@"
+
+# The reader's edition of the notebooks, for JupyterLab with jupyterlab-myst (bash tools/lab.sh [ja]):
+# the same chapters with their MyST turned into what JupyterLab renders, English and Japanese.
+PY=.venv/bin/python
+[[ -x $PY ]] || PY=python3
+rm -rf _build/notebooks
+"$PY" -m cnnbook.reader _build/notebooks/en
+"$PY" -m cnnbook.reader --lang ja _build/notebooks/ja

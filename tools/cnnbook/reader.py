@@ -41,6 +41,8 @@ from .markdown import _ADMONITIONS, _FENCE, _ROLE, _TARGET, _TITLED, BookText, _
 __all__ = ["reader_notebook", "reader_edition"]
 
 _EXTRA_FOLDERS = ("data", "images")
+# Sphinx's Japanese titles of the admonitions, as the Japanese site shows them
+_JA_ADMONITIONS = {"note": "注釈", "tip": "ヒント", "warning": "警告", "important": "重要"}
 _COLLAPSE_INPUT = {"hide-input", "hide-cell", "remove-cell", "remove-input"}
 _COLLAPSE_OUTPUT = {"hide-cell", "hide-output", "remove-cell", "remove-output"}
 
@@ -133,8 +135,11 @@ class _Converter:
         if name == "code-block":
             return f"```{arg}\n{body}\n```\n"
         if name in _ADMONITIONS:
+            cls = options.get("class")
+            if name != "admonition" and self.text.lang == "ja" and not arg:  # the Japanese site's words
+                name, arg, cls = "admonition", _JA_ADMONITIONS[name], cls or name
             head = f"{{admonition}} {arg}" if name == "admonition" else f"{{{name}}}{(' ' + arg) if arg else ''}"
-            cls = f"\n:class: {options['class']}" if options.get("class") else ""
+            cls = f"\n:class: {cls}" if cls else ""
             return f"{fence}{head}{cls}\n\n{body}\n{fence}\n"
         return f"{body}\n"
 
