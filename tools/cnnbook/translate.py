@@ -2,8 +2,8 @@
 
 The Japanese website is built from the English notebooks by Sphinx's gettext: each
 translatable piece of a page (a paragraph, a heading, a list item's paragraph, a table
-cell, a display formula, an exercise's or admonition's title, a code block's caption)
-is a message of ``locale/<lang>/LC_MESSAGES/book/<stem>.po``, whose msgid is the piece's
+cell, a display formula, an exercise's or admonition's title, a code block's caption, a
+figure's alt text) is a message of ``locale/<lang>/LC_MESSAGES/book/<stem>.po``, whose msgid is the piece's
 MyST source with its line breaks made spaces (Sphinx's ``extract_messages``: the
 node's rawsource, which myst-parser sets to the block's inline source; a formula's
 msgid keeps its line breaks).  :func:`translate_notebook` finds the same pieces in
@@ -12,8 +12,8 @@ each Markdown cell, with the markdown-it parser myst-parser builds (the extensio
 
 * a paragraph or heading becomes one line, its prefix (list marker, ``>``, indentation,
   ``#``) kept;
-* a table cell, a directive's title (``{exercise}``, ``{admonition}``) and a code
-  block's ``:caption:`` are replaced inside their line;
+* a table cell, a directive's title (``{exercise}``, ``{admonition}``), a code
+  block's ``:caption:`` and a figure's ``:alt:`` are replaced inside their line;
 * a display formula keeps its ``$$`` (and label) and gets the translated LaTeX (the
   words of its ``\\text{...}``, tools/sphinx/book_i18n.py TranslateMathBlocks);
 * directive bodies (``{exercise}``, ``{solution}``, ``{note}``, ...; nested fences too)
@@ -58,6 +58,8 @@ TITLED_DIRECTIVES = {"exercise", "exercise-start", "admonition", "topic", "sideb
 # Directives whose body is not Markdown (literal text; only their :caption: is a message).
 LITERAL_DIRECTIVES = {"code-block", "code", "sourcecode", "code-cell", "math", "literalinclude", "raw",
                       "glue:math", "eval-rst", "solution-end", "exercise-end"}
+# Directives whose :alt: is an image's alt text (a message: Sphinx extracts an image's alt).
+IMAGE_DIRECTIVES = {"figure", "image"}
 _OPTION = re.compile(r"^\s*:(?P<key>[\w-]+):(?P<value>.*)$")
 _DIRECTIVE_INFO = re.compile(r"^\{(?P<name>[\w:-]+)\}(?P<arg>.*)$", re.DOTALL)
 _PREFIX_CHARS = set(" \t>*+-#0123456789.)")
@@ -68,7 +70,7 @@ _LIST_MARKER = re.compile(r"[*+-]|\d+[.)]")
 class Piece:
     """One translatable piece of a Markdown cell, where it is in the cell's lines."""
 
-    kind: str  # paragraph, heading, cell, math, title, caption
+    kind: str  # paragraph, heading, cell, math, title, caption, alt
     msgid: str  # what Sphinx extracts (its catalog's msgid)
     start: int  # the cell's lines [start, end) that hold it
     end: int
@@ -135,9 +137,10 @@ def _scan(text: str, base: int, out: list[Piece]) -> None:
             skip = _split_options(body)
             for k in range(skip):
                 option = _OPTION.match(body[k])
-                if option and option.group("key") == "caption" and option.group("value").strip():
-                    value = option.group("value").strip()
-                    out.append(Piece("caption", _message(value), base + tok.map[0] + 1 + k,
+                key = option.group("key") if option else None
+                value = option.group("value").strip() if option else ""
+                if value and (key == "caption" or (key == "alt" and name in IMAGE_DIRECTIVES)):
+                    out.append(Piece(key, _message(value), base + tok.map[0] + 1 + k,
                                      base + tok.map[0] + 2 + k, value))
             if name in LITERAL_DIRECTIVES:
                 continue
@@ -176,14 +179,14 @@ def _apply(source: str, found: list[Piece], translated: dict[int, str]) -> str:
     for k, piece in enumerate(found):
         text = translated.get(k)
         line = new[piece.start]
-        if piece.kind in ("cell", "title", "caption"):
+        if piece.kind in ("cell", "title", "caption", "alt"):
             # in-line pieces: the first occurrence after the previous piece of the same line
             # (a directive's title after its {name}, a caption after :caption:)
             after = searched.get(piece.start, 0)
             if piece.kind == "title":
                 after = max(after, line.find("}") + 1)
-            elif piece.kind == "caption":
-                after = max(after, line.find(":caption:") + len(":caption:"))
+            elif piece.kind in ("caption", "alt"):
+                after = max(after, line.find(f":{piece.kind}:") + len(piece.kind) + 2)
             at = line.find(piece.source, after)
             if at < 0:
                 raise ValueError(f"cannot find {piece.source!r} in line {piece.start}: {line!r}")
