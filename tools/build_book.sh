@@ -43,3 +43,7 @@ PY=.venv/bin/python
 rm -rf _build/notebooks
 "$PY" -m cnnbook.reader _build/notebooks/en
 "$PY" -m cnnbook.reader --lang ja _build/notebooks/ja
+# and in plain Markdown for Colab and any Jupyter without jupyterlab-myst, published with the
+# website (the site's Colab buttons open them from the published branch: tools/sphinx/reader_launch.py)
+"$PY" -m cnnbook.reader --flavour portable _build/html/notebooks/en
+"$PY" -m cnnbook.reader --flavour portable --lang ja _build/html/notebooks/ja

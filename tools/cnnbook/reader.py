@@ -36,9 +36,15 @@ from pathlib import Path
 
 import nbformat
 
+from cnnlib.claims import japanese_figure
+
 from .markdown import _ADMONITIONS, _FENCE, _ROLE, _TARGET, _TITLED, BookText, _options
 
-__all__ = ["reader_notebook", "reader_edition"]
+__all__ = ["reader_notebook", "reader_edition", "FLAVOURS"]
+
+# lab: for JupyterLab with jupyterlab-myst (bash tools/lab.sh, Binder); portable: plain Markdown that
+# any Jupyter renders (Colab, VS Code, Notebook, GitHub), with the stored figures only
+FLAVOURS = ("lab", "portable")
 
 _EXTRA_FOLDERS = ("data", "images")
 # Sphinx's Japanese titles of the admonitions, as the Japanese site shows them
@@ -55,8 +61,10 @@ def _anchor(title):
 class _Converter:
     """Rewrites one notebook's Markdown cells (see the module's docstring)."""
 
-    def __init__(self, text: BookText, stem: str, start: int, pages=None):
-        self.text, self.stem, self.count = text, stem, start
+    def __init__(self, text: BookText, stem: str, start: int, pages=None, flavour="lab"):
+        if flavour not in FLAVOURS:
+            raise ValueError(f"flavour must be one of {', '.join(FLAVOURS)}, not {flavour!r}")
+        self.text, self.stem, self.count, self.flavour = text, stem, start, flavour
         self.pages = pages or {}  # label -> the Markdown page (references.md) that defines it
         self.words = text.words
         self.expressions = []  # the current cell's inline expressions and their stored values
@@ -79,9 +87,9 @@ class _Converter:
         lang = ', lang="ja"' if self.text.lang == "ja" else ""
         expression = f"cnnlib.glued({json.dumps(name)}, default={json.dumps(stored, ensure_ascii=False)}{lang})"
         if self.text.lang == "ja":
-            from cnnlib.claims import japanese_figure
-
             stored = japanese_figure(stored)
+        if self.flavour == "portable":  # no inline expressions outside jupyterlab-myst: the stored value
+            return stored
         self.expressions.append({"expression": expression,
                                  "result": {"status": "ok", "data": {"text/plain": repr(stored)}, "metadata": {}}})
         return f"{{eval}}`{expression}`"
@@ -119,29 +127,35 @@ class _Converter:
         name, arg = m.group("name"), m.group("arg").strip()
         options, body = _options(m.group("body"))
         body = self.markdown(body)
-        fence = ":" * max(3, max((len(f) for f in _colons(body)), default=0) + 1)
         if name == "exercise":
             self.count += 1
             title = self._exercise_name(self.count) + (self._title(arg))
             if options.get("label"):
                 self.exercise_titles[options["label"]] = (self._exercise_name(self.count), arg)
-            return f"{fence}{{admonition}} {title}\n:class: tip\n\n{body}\n{fence}\n"
+            return self._box(title, body, "tip")
         if name == "solution":
             number, title = self.exercise_titles.get(arg, (self._exercise_name(self.count), ""))
             if title:
                 number += f"「{title}」" if self.text.lang == "ja" else f" ({title})"
-            title = self.words["solution"].format(exercise=number)
-            return f"{fence}{{admonition}} {title}\n:class: dropdown\n\n{body}\n{fence}\n"
+            return self._box(self.words["solution"].format(exercise=number), body, "dropdown", collapsed=True)
         if name == "code-block":
             return f"```{arg}\n{body}\n```\n"
         if name in _ADMONITIONS:
-            cls = options.get("class")
-            if name != "admonition" and self.text.lang == "ja" and not arg:  # the Japanese site's words
-                name, arg, cls = "admonition", _JA_ADMONITIONS[name], cls or name
-            head = f"{{admonition}} {arg}" if name == "admonition" else f"{{{name}}}{(' ' + arg) if arg else ''}"
-            cls = f"\n:class: {cls}" if cls else ""
-            return f"{fence}{head}{cls}\n\n{body}\n{fence}\n"
+            words = _JA_ADMONITIONS if self.text.lang == "ja" else _ADMONITIONS
+            title = arg or words.get(name) or options.get("class", "note").capitalize()
+            return self._box(title, body, options.get("class") or (name if name != "admonition" else "note"))
         return f"{body}\n"
+
+    def _box(self, title, body, cls, collapsed=False):
+        """An admonition: jupyterlab-myst's (``lab``), or Markdown any Jupyter renders (``portable``:
+        a quoted block with a bold title, and a closed ``<details>`` for what the site collapses)."""
+        if self.flavour == "portable":
+            if collapsed:
+                return f"<details>\n<summary>{title}</summary>\n\n{body}\n\n</details>\n"
+            quoted = "\n".join(f"> {line}" if line else ">" for line in body.split("\n"))
+            return f"> **{title}**\n>\n{quoted}\n"
+        fence = ":" * max(3, max((len(f) for f in _colons(body)), default=0) + 1)
+        return f"{fence}{{admonition}} {title}\n:class: {cls}\n\n{body}\n{fence}\n"
 
     def _title(self, arg):
         if not arg:
@@ -160,12 +174,18 @@ class _Converter:
         return m.group(0)
 
     def markdown(self, source):
+        if self.text.lang == "ja":  # a glued figure closes up to the Japanese around it, as on the site
+            source = _JA_SPACE_BEFORE.sub("", _JA_SPACE_AFTER.sub(r"\1", source))
         source = _FENCE.sub(self.directive, source)
         source = _TARGET.sub("", source)
         source = _LABEL_LINK.sub(self.link, source)
         return _ROLE.sub(self.role, source)
 
 
+# a space between Japanese text and a glued figure, before or after it (the Japanese site closes it up)
+_JA = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_JA_SPACE_BEFORE = re.compile(rf"(?<=[{_JA}]) (?=\{{glue)")
+_JA_SPACE_AFTER = re.compile(rf"(\{{glue[\w:-]*\}}`[^`]*`) (?=[{_JA}])")
 # a Markdown link whose target is a bare label (no file, no scheme, no anchor)
 _LABEL_LINK = re.compile(r"\[([^\]]*)\]\(([A-Za-z][\w-]*)\)")
 
@@ -183,13 +203,13 @@ def _colons(text):
     return re.findall(r"^(:{3,})", text, re.MULTILINE)
 
 
-def reader_notebook(nb, stem, text: BookText, start=0, pages=None):
+def reader_notebook(nb, stem, text: BookText, start=0, pages=None, flavour="lab"):
     """The reader's edition of one notebook (a new ``NotebookNode``; ``nb`` is not changed).
 
     ``start``: the exercises before this notebook in the book; ``pages``: ``{label: page.md}``
     of the Markdown pages a link may point to."""
     nb = nbformat.from_dict(nb)  # deep copy
-    convert = _Converter(text, stem, start, pages)
+    convert = _Converter(text, stem, start, pages, flavour)
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if cell.cell_type == "markdown":
@@ -205,12 +225,12 @@ def reader_notebook(nb, stem, text: BookText, start=0, pages=None):
                 jupyter["outputs_hidden"] = True
             if jupyter:
                 cell.metadata.setdefault("jupyter", {}).update(jupyter)
-    nb.metadata.setdefault("cnnbook", {}).update({"edition": "reader", "lang": text.lang,
+    nb.metadata.setdefault("cnnbook", {}).update({"edition": "reader", "flavour": flavour, "lang": text.lang,
                                                   "source": f"book/{stem}.ipynb"})
     return nb
 
 
-def reader_edition(book_dir, out_dir, lang="en", toc=None):
+def reader_edition(book_dir, out_dir, lang="en", toc=None, flavour="lab"):
     """Write the reader's edition of every notebook in ``book_dir`` to ``out_dir``; returns a summary:
     ``{notebook: {"expressions": n, "exercises": n, "untranslated": [...]}}``."""
     book_dir, out_dir = Path(book_dir), Path(out_dir)
@@ -226,7 +246,7 @@ def reader_edition(book_dir, out_dir, lang="en", toc=None):
     pages = _page_labels(book_dir)
     summary = {}
     for stem, nb in text.notebooks.items():
-        out = reader_notebook(nb, stem, text, text.offsets.get(stem, 0), pages)
+        out = reader_notebook(nb, stem, text, text.offsets.get(stem, 0), pages, flavour)
         nbformat.write(out, out_dir / f"{stem}.ipynb")
         summary[f"{stem}.ipynb"] = {
             "expressions": sum(len(c.metadata.get("user_expressions", [])) for c in out.cells),
@@ -238,7 +258,7 @@ def reader_edition(book_dir, out_dir, lang="en", toc=None):
         source = (book_dir / page).read_text(encoding="utf-8")
         if lang != "en":
             source = _translate_page(source, Path(page).stem, lang)
-        (out_dir / page).write_text(_Converter(text, Path(page).stem, 0, pages).markdown(source), encoding="utf-8")
+        (out_dir / page).write_text(_Converter(text, Path(page).stem, 0, pages, flavour).markdown(source), encoding="utf-8")
     for folder in _EXTRA_FOLDERS:
         if (book_dir / folder).is_dir() and f"{folder}/" in raw:
             shutil.copytree(book_dir / folder, out_dir / folder, dirs_exist_ok=True)
@@ -262,14 +282,17 @@ def main(argv=None):
     parser.add_argument("--book", default="book", help="folder of the book's notebooks (default: ./book)")
     parser.add_argument("--lang", default="en", choices=sorted(BookText.WORDS),
                         help="en (default) or ja: the Japanese edition, from locale/ja's catalogs")
+    parser.add_argument("--flavour", default="lab", choices=FLAVOURS,
+                        help="lab (default): for JupyterLab with jupyterlab-myst, glued figures refresh when "
+                             "the reader runs the chapter; portable: plain Markdown for Colab and any Jupyter")
     args = parser.parse_args(argv)
     try:
-        summary = reader_edition(args.book, args.outdir, lang=args.lang)
+        summary = reader_edition(args.book, args.outdir, lang=args.lang, flavour=args.flavour)
     except (FileNotFoundError, ValueError) as e:
         parser.exit(2, f"error: {e}\n")
     untranslated = sum(len(s["untranslated"]) for s in summary.values())
     expressions = sum(s["expressions"] for s in summary.values())
-    print(f"reader's edition ({args.lang}): {len(summary)} notebooks, {expressions} glued figures, "
+    print(f"reader's edition ({args.lang}, {args.flavour}): {len(summary)} notebooks, {expressions} glued figures, "
           f"{sum(s['exercises'] for s in summary.values())} exercises"
           + (f", {untranslated} untranslated pieces (shown in English)" if args.lang != "en" else "")
           + f" -> {args.outdir}")
