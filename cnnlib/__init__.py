@@ -5,7 +5,8 @@ Learning from Scratch (readable in ``cnnlib.reference``, which the chapters
 print; the fast subclasses in ``cnnlib.fast_layers`` and
 ``cnnlib.fast_optimizers`` are the top-level names), their Keras twins, offline dataset loading, the
 mini-batch training loop, gradient checking, plotting helpers, the exercise
-checks (``cnnlib.checks``), ``claim`` (the asserted figures the prose quotes)
+checks (``cnnlib.checks``; in Japanese after ``cnnlib.set_language("ja")`` or with
+``CNNLIB_LANG=ja``, :mod:`cnnlib.i18n`), ``claim`` (the asserted figures the prose quotes)
 and ``cnnlib.notebook.setup()`` (seeds, print options and figure style; its
 docstring lists every setting it changes).  Importing cnnlib changes no
 process-wide setting; ``cnnlib.train`` asks glibc to keep freed memory
@@ -19,7 +20,7 @@ TensorFlow a hosted runtime brings).  The tools that build the book's classroom
 editions are a separate package, ``cnnbook`` (``tools/`` in the repository).
 """
 
-from . import checks, datasets, interpret, notebook, plotting, reference
+from . import checks, datasets, i18n, interpret, notebook, plotting, reference
 from .claims import claim, glued
 from .datasets import first_n, load_cifar10, load_mnist, one_hot, scale, to_nchw, to_nhwc
 from .fast_layers import (
@@ -38,6 +39,7 @@ from .fast_layers import (
 from .fast_optimizers import SGD, AdaGrad, Adadelta, Adam, Momentum, Nesterov, RMSprop
 from .geometry import conv_output_size
 from .gradcheck import numerical_gradient, rel_error
+from .i18n import set_language
 from .models import AlexNet, LeNet, ResNet, Sequential
 from .reference import col2im, im2col
 from .training import History, TrainingDiverged, history_from_keras, train
