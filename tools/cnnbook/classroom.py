@@ -24,6 +24,12 @@ course's grader (:mod:`cnnbook.grading`, :mod:`cnnbook.nbgrader_plugins`) in a
 fresh process, on the check's cases and on hidden cases drawn from the
 course's secret.  Every other cell is locked.  The book's appendix "For
 teachers" (``book/teachers.md``) gives the steps.
+
+``--lang ja`` writes either in Japanese: the prose from the book's Japanese catalogs
+(:class:`cnnbook.markdown.BookText` with ``lang="ja"``), the stubs' comments and hints and the
+graded cells' text from ``cnnbook/messages_ja.py``; the chapter's first cell that imports cnnlib
+gains ``cnnlib.set_language("ja")``, so the checks answer in Japanese in any Jupyter, and the
+course's ``nbgrader_config.py`` sets ``c.GradeAnswers.language = "ja"`` for the feedback.
 """
 
 import argparse
@@ -36,6 +42,9 @@ from pathlib import Path
 
 import nbformat
 
+from cnnlib import i18n
+
+from .grading import _
 from .markdown import BookText
 
 __all__ = [
@@ -68,19 +77,20 @@ def stub_source(source, hint=None):
     except SyntaxError:
         tree = None
     defs = [node for node in (tree.body if tree else []) if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
-    lines = ["# Exercise: write your answer here, then run the check cell below."]
+    lines = [_("# Exercise: write your answer here, then run the check cell below.")]
+    hint = _(hint) if hint else hint  # the book's hints are in the catalog too
     src_lines = source.splitlines()
     for node in tree.body if tree else []:  # imports stay: the student's code may need them
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             lines.extend(src_lines[node.lineno - 1 : node.end_lineno])
     if not defs:
-        message = hint or "write this cell"
+        message = hint or _("write this cell")
         lines.append(f"raise NotImplementedError({message!r})")
         return "\n".join(lines)
     for node in defs:
         if isinstance(node, ast.ClassDef):
             lines.append(f"class {node.name}:")
-            lines.append(f"    raise NotImplementedError({(hint or f'write the class {node.name}')!r})")
+            lines.append(f"    raise NotImplementedError({(hint or _('write the class {name}', name=node.name))!r})")
             lines.append("")
             continue
         body_start = node.body[0]
@@ -94,7 +104,7 @@ def stub_source(source, hint=None):
         header = src_lines[first:header_end]
         indent = " " * (body_start.col_offset)
         lines.extend(header)
-        message = hint or f"write {node.name}"
+        message = hint or _("write {name}", name=node.name)
         lines.append(f"{indent}raise NotImplementedError({message!r})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -146,20 +156,51 @@ def _copy_extras(book_dir, text, dest):
             shutil.copytree(book_dir / folder, dest / folder, dirs_exist_ok=True)
 
 
-def student_edition(book_dir, out_dir):
-    """Write the student edition of every notebook in ``book_dir`` to ``out_dir``; returns a summary."""
-    book_dir, out_dir = Path(book_dir), Path(out_dir)
+LANGUAGES = tuple(i18n.LANGUAGES)
+# the line the Japanese editions add to a chapter's first cell that imports cnnlib
+_SET_LANGUAGE = 'cnnlib.set_language("{lang}")  # チェックと採点のメッセージを日本語で表示する\n'
+
+
+def _language(lang):
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}: the editions are written in {', '.join(LANGUAGES)}")
+    return lang
+
+
+def _source_notebook(path, text, lang):
+    """The book's notebook ``path`` in ``lang`` (the translated one from ``text`` for Japanese),
+    with the language set in its first cell that imports cnnlib."""
+    if lang == "en":
+        return nbformat.read(path, as_version=4)
+    nb = nbformat.from_dict(text.notebook(path.stem))
+    for cell in nb.cells:
+        if cell.cell_type == "code" and re.search(r"^\s*(import cnnlib|from cnnlib)", cell.source, re.MULTILINE):
+            head = "" if re.search(r"^\s*import cnnlib\s*$", cell.source, re.MULTILINE) else "import cnnlib\n"
+            cell.source = cell.source.rstrip("\n") + "\n" + head + _SET_LANGUAGE.format(lang=lang)
+            break
+    return nb
+
+
+def student_edition(book_dir, out_dir, lang="en"):
+    """Write the student edition of every notebook in ``book_dir`` to ``out_dir`` in ``lang``
+    (``"en"`` or ``"ja"``); returns a summary."""
+    lang = _language(lang)
+    with i18n.language(lang):
+        return _student_edition(Path(book_dir), Path(out_dir), lang)
+
+
+def _student_edition(book_dir, out_dir, lang):
     notebooks = sorted(p for p in book_dir.glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"no notebooks in {book_dir}: pass the book's folder with --book")
     if out_dir.resolve() == book_dir.resolve():
         raise ValueError("the student edition must go to another folder than the book itself")
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = BookText(book_dir)
+    text = BookText(book_dir, lang=lang)
     summary = {}
     for path in notebooks:
         raw = path.read_text(encoding="utf-8")
-        nb, stubs = student_notebook(nbformat.reads(raw, as_version=4), text, path.stem)
+        nb, stubs = student_notebook(_source_notebook(path, text, lang), text, path.stem)
         nbformat.write(nb, out_dir / path.name)
         _copy_extras(book_dir, raw, out_dir)
         summary[path.name] = stubs
@@ -183,7 +224,7 @@ _GRADE_CELL = """\
 # Graded: the course's grader runs your {function} on the cases of the check above and on hidden
 # cases, in a fresh Python{library}, and gives points per group of cases.
 # Your feedback lists each group and why it passed or not.  Nothing to do in this cell.
-"""
+"""  # its Japanese: cnnbook/messages_ja.py
 
 
 def _nbgrader_meta(cell, grade_id, *, grade=False, solution=False, locked=True, points=None):
@@ -228,7 +269,7 @@ def solution_region_source(source, hint=None):
     for i, line in enumerate(lines):
         if i in begin:
             if hint:
-                out.append(f"{begin[i]}# Hint: {hint}")
+                out.append(begin[i] + _("# Hint: {hint}", hint=_(hint)))
             out.append(f"{begin[i]}### BEGIN SOLUTION")
         out.append(line)
         if i in end:
@@ -293,9 +334,9 @@ def nbgrader_notebook(nb, stem, text=None):
             ex = grading.find(stem, name)
             if ex is None:
                 raise LookupError(f"{stem}: the exercise {name!r} has no grader: add one to cnnbook.exercises")
-            library = (" with numpy only (cnnlib switched off)" if ex.block
-                       else " (cnnlib's own implementation of it switched off)" if ex.refuse else "")
-            graded = nbformat.v4.new_code_cell(_GRADE_CELL.format(function=name, library=library))
+            library = (_(" with numpy only (cnnlib switched off)") if ex.block
+                       else _(" (cnnlib's own implementation of it switched off)") if ex.refuse else "")
+            graded = nbformat.v4.new_code_cell(_(_GRADE_CELL, function=name, library=library))
             grade_id = unique(f"{GRADE_PREFIX}{name}")
             cells.append(_nbgrader_meta(graded, grade_id, grade=True, points=ex.points))
             exercises.append({"function": name, "grade_id": grade_id, "points": ex.points})
@@ -320,6 +361,9 @@ c.CourseDirectory.course_id = "cnn-book"
 # With RUN_NOTEBOOKS (below), autograde re-runs each notebook from the top; chapters 7-12 train
 # networks (minutes per cell on two CPU cores), so a cell may run 30 minutes before it fails.
 c.Execute.timeout = 1800
+
+# The language of the students' feedback (the grader's lines): "en" or "ja" (cnnlib.i18n).
+c.GradeAnswers.language = "{language}"
 
 # Grading: the course's grader scores each exercise in a fresh Python from the answer cells'
 # source (never from the student's kernel), on the check's cases and on hidden cases drawn from
@@ -413,17 +457,23 @@ def _inside_repository_unignored(path):
     return None if ignored.returncode == 0 else top.stdout.strip()
 
 
-def nbgrader_course(book_dir, out_dir, force=False, late_percent=10):
+def nbgrader_course(book_dir, out_dir, force=False, late_percent=10, lang="en"):
     """Write an nbgrader course directory: ``nbgrader_config.py``, ``course_secret`` (kept if
     present), ``.gitignore`` and ``source/<assignment>/``, one assignment per chapter with
-    coding exercises.  Returns ``{assignment: exercises}``.
+    coding exercises, in ``lang`` (``"en"`` or ``"ja"``: the notebooks and the feedback).
+    Returns ``{assignment: exercises}``.
 
     Refuses a folder inside a git repository that does not ignore it, and, without ``force``,
     a folder that already holds a course (it would overwrite its configuration and sources).
     """
+    lang = _language(lang)
+    with i18n.language(lang):
+        return _nbgrader_course(Path(book_dir), Path(out_dir), force, late_percent, lang)
+
+
+def _nbgrader_course(book_dir, out_dir, force, late_percent, lang):
     from . import grading
 
-    book_dir, out_dir = Path(book_dir), Path(out_dir)
     notebooks = sorted(book_dir.glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"no notebooks in {book_dir}: pass the book's folder with --book")
@@ -446,11 +496,11 @@ def nbgrader_course(book_dir, out_dir, force=False, late_percent=10):
               "submissions and course_secret are kept. After changing a released assignment, run "
               "`nbgrader generate_assignment --force NAME` and hand out the new release")
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = BookText(book_dir)
+    text = BookText(book_dir, lang=lang)
     summary = {}
     for path in notebooks:
         raw = path.read_text(encoding="utf-8")
-        nb, exercises = nbgrader_notebook(nbformat.reads(raw, as_version=4), path.stem, text)
+        nb, exercises = nbgrader_notebook(_source_notebook(path, text, lang), path.stem, text)
         if not exercises:
             continue
         assignment = out_dir / "source" / path.stem
@@ -459,7 +509,7 @@ def nbgrader_course(book_dir, out_dir, force=False, late_percent=10):
         _copy_extras(book_dir, raw, assignment)
         summary[path.stem] = exercises
     _warn_missing(text)
-    (out_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(late_percent=late_percent), encoding="utf-8")
+    (out_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(late_percent=late_percent, language=lang), encoding="utf-8")
     secret = out_dir / grading.SECRET_FILE
     if not secret.exists():
         secret.write_text(grading.new_secret() + "\n", encoding="utf-8")
@@ -484,10 +534,12 @@ def main(argv=None):
     )
     se.add_argument("--force", action="store_true",
                     help="nbgrader: overwrite an existing course's nbgrader_config.py and sources")
+    se.add_argument("--lang", choices=LANGUAGES, default="en",
+                    help="the language of the notebooks, the checks' messages and the feedback (default: en)")
     args = parser.parse_args(argv)
     if args.format == "nbgrader":
         try:
-            course = nbgrader_course(args.book, args.outdir, force=args.force)
+            course = nbgrader_course(args.book, args.outdir, force=args.force, lang=args.lang)
         except (FileNotFoundError, FileExistsError, ValueError, LookupError) as e:
             parser.exit(2, f"error: {e}\n")
         for assignment, exercises in course.items():
@@ -498,7 +550,7 @@ def main(argv=None):
         print(f"keep {Path(args.outdir) / 'course_secret'} private and backed up: the hidden cases are drawn from it")
         return 0
     try:
-        summary = student_edition(args.book, args.outdir)
+        summary = student_edition(args.book, args.outdir, lang=args.lang)
     except (FileNotFoundError, ValueError, KeyError) as e:
         parser.exit(2, f"error: {e}\n")
     for name, stubs in summary.items():

@@ -15,6 +15,11 @@ only the functions the exercise asks for), and calls the student's function ther
 cases.  The comparison with the expected values runs here, in the grader's own process,
 with cnnlib's checks and numpy as installed: what the student's kernel did to numpy, to
 ``cnnlib.checks`` or to builtins cannot reach it.
+
+The lines a student reads (one per case group, and the checks' diagnoses in them) are in the
+language :func:`grade` is given (``lang``, from the course's ``c.GradeAnswers.language``), else
+in cnnlib's (:mod:`cnnlib.i18n`); their Japanese is in ``cnnbook/messages_ja.py``.  The flags
+for the teacher stay in English.
 """
 
 import ast
@@ -37,6 +42,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from cnnlib import i18n
+
+_ = i18n.translator("cnnbook")  # the student's lines in English here, in Japanese from cnnbook/messages_ja.py
 
 __all__ = ["Group", "Exercise", "exercise", "EXERCISES", "find", "answer_source", "grade", "Result",
            "course_rng", "new_secret", "read_secret", "SECRET_FILE", "REFUSAL_WORDS"]
@@ -222,7 +231,9 @@ class Sandbox:
                                      cwd=os.path.dirname(SANDBOX))
         self._send({"source": source, "block": ex.block, "refuse": list(ex.refuse),
                     "preload": list(ex.preload), "adapters": ex.adapters})
-        self.problems = self._receive(max(self.timeout, 300))["ready"]
+        problems = self._receive(max(self.timeout, 300))["ready"]
+        self.refused = any(REFUSAL_WORDS in p for p in problems)  # the flag reads the English
+        self.problems = [sandbox_message(p) for p in problems]
 
     def _send(self, message):
         data = pickle.dumps(message)
@@ -236,10 +247,10 @@ class Sandbox:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 self.close()
-                raise TimeoutError(f"your function did not return within {self.timeout:.0f} s")
+                raise TimeoutError(_("your function did not return within {seconds:.0f} s", seconds=self.timeout))
             chunk = os.read(fd, n - len(data))
             if not chunk:
-                raise RuntimeError("your code ended the Python process that runs it (exit or a crash)")
+                raise RuntimeError(_("your code ended the Python process that runs it (exit or a crash)"))
             data += chunk
         return data
 
@@ -253,6 +264,8 @@ class Sandbox:
         reply = self._receive(self.timeout)
         if "error" in reply:
             kind, message = reply["error"]
+            self.refused = self.refused or REFUSAL_WORDS in message
+            message = sandbox_message(message)
             cls = getattr(builtins, kind) if kind in _PASS_THROUGH else RuntimeError
             raise cls(message if kind in _PASS_THROUGH else f"{kind}: {message}")
         return _decode(reply["result"])
@@ -270,6 +283,37 @@ class Sandbox:
         for stream in (self.proc.stdin, self.proc.stdout):
             with contextlib.suppress(Exception):
                 stream.close()
+
+
+# The sandbox (numpy only, no cnnlib) writes its messages in English: they are translated here,
+# in the grader's process, by their templates (sandbox.py's own wording; a test keeps them equal).
+SANDBOX_MESSAGES = (
+    "this answer calls cnnlib's own implementation ({what}): write the computation yourself",
+    "your notebook does not define the function {name}",
+    "the result cannot be sent back: {error}",
+    "the result is a {kind}: return numbers, arrays, lists, tuples or dicts",
+    "the result is nested too deeply",
+    "an array of Python objects",
+)
+_SANDBOX_LINE = "line {n}: {message}"
+
+
+def _pattern(template):
+    parts = re.split(r"\{(\w+)\}", template)  # text, field, text, ..., text; a field at the end takes the rest
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*{'?' if parts[i + 1] else ''})"
+                              for i, p in enumerate(parts)))
+
+
+def sandbox_message(message):
+    """A message of the sandbox (English) in the grader's language."""
+    if i18n.get_language() == "en":
+        return message
+    line = _pattern(_SANDBOX_LINE).fullmatch(message)
+    if line:
+        return _(_SANDBOX_LINE, n=line["n"], message=sandbox_message(line["message"]))
+    for template in SANDBOX_MESSAGES:
+        message = _pattern(template).sub(lambda m, t=template: _(t, **m.groupdict()), message)
+    return message
 
 
 # ------------------------------------------------------------------------------ grading
@@ -292,13 +336,19 @@ def _reason(e):
     return " ".join(text.split())[:400]
 
 
-def grade(ex, source, secret, notes=()):
-    """Grade the answer ``source`` (from :func:`answer_source`) on ``ex``'s case groups."""
+def grade(ex, source, secret, notes=(), lang=None):
+    """Grade the answer ``source`` (from :func:`answer_source`) on ``ex``'s case groups; the
+    student's lines in ``lang`` (``"en"``, ``"ja"``; None: cnnlib's language, :mod:`cnnlib.i18n`)."""
+    with i18n.language(lang):
+        return _grade(ex, source, secret, notes)
+
+
+def _grade(ex, source, secret, notes):
     groups = ex.groups(course_rng(secret, ex.assignment, ex.function))
     total = sum(g.points for g in groups)
     flags = list(notes)
     lines, score = [], 0.0
-    sandbox = None
+    sandbox, refused = None, False
     try:
         sandbox = Sandbox(source, ex)
         functions = {name: sandbox.proxy(name) for name in ex.uses}
@@ -307,26 +357,28 @@ def grade(ex, source, secret, notes=()):
     except (TimeoutError, RuntimeError, OSError) as e:
         functions, problems = None, [_reason(e)]
     if problems:
-        lines.append(f"note: running the definitions of your answer cells: {problems[0]}")
+        lines.append(_("note: running the definitions of your answer cells: {problem}", problem=problems[0]))
     for g in groups:
         if functions is None:
-            lines.append(f"✗ {g.title}: 0 of {g.points:g} points: {problems[0]}")
+            lines.append(_("✗ {title}: 0 of {points:g} points: {reason}", title=g.title, points=g.points, reason=problems[0]))
             continue
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 g.run(functions[ex.function], **{k: v for k, v in functions.items() if k != ex.function})
         except TimeoutError as e:
-            lines.append(f"✗ {g.title}: 0 of {g.points:g} points: {_reason(e)}")
+            lines.append(_("✗ {title}: 0 of {points:g} points: {reason}", title=g.title, points=g.points, reason=_reason(e)))
+            refused = refused or sandbox.refused
             sandbox.close()
             functions = None
             problems = [str(e)]
         except Exception as e:  # noqa: BLE001 (a failed case says why; nothing else is shown)
-            lines.append(f"✗ {g.title}: 0 of {g.points:g} points: {_reason(e)}")
+            lines.append(_("✗ {title}: 0 of {points:g} points: {reason}", title=g.title, points=g.points, reason=_reason(e)))
         else:
             score += g.points
-            lines.append(f"✓ {g.title}: {g.points:g} of {g.points:g} points")
+            lines.append(_("✓ {title}: {points:g} of {points:g} points", title=g.title, points=g.points))
     if sandbox is not None:
+        refused = refused or sandbox.refused
         sandbox.close()
-    if any(REFUSAL_WORDS in line for line in lines):
+    if refused or any(REFUSAL_WORDS in line for line in lines):
         flags.append(f"{ex.function}: calls cnnlib's own implementation (switched off while graded)")
     return Result(round(score, 6), total, lines, flags)

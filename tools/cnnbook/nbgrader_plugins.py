@@ -4,7 +4,8 @@
   in a fresh process, from the answer cells' source, never from the student's kernel; writes a
   one-line reason per case group into the grade cell; flags tampering (grade cells deleted,
   locked cells or points edited, module attributes changed, library calls) in the gradebook
-  and in ``flags/<assignment>/<student>.json``.
+  and in ``flags/<assignment>/<student>.json``.  ``c.GradeAnswers.language = "ja"`` (a course
+  generated with ``--lang ja`` sets it) writes the student's lines in Japanese.
 * :class:`PlainFeedback` (generate_feedback): error outputs shortened to their last line,
   file paths of the grader's machine removed.
 * :class:`ZipTimesExtractor` and :class:`LmsCollector` (zip_collect): the downloads of Moodle
@@ -30,6 +31,8 @@ from nbgrader.plugins import ExportPlugin, LateSubmissionPlugin
 from nbgrader.plugins.zipcollect import ExtractorPlugin, FileNameCollectorPlugin
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from traitlets import Float, List, Unicode
+
+from cnnlib import i18n
 
 from . import grading
 
@@ -74,7 +77,14 @@ class RestoreCells(OverwriteCells):
 class GradeAnswers(NbGraderPreprocessor):
     """Score the exercises out of the student's kernel; flag tampering."""
 
+    language = Unicode("", help="the language of the students' feedback: en or ja "
+                                "(empty: the environment variable CNNLIB_LANG, else English)").tag(config=True)
+
     def preprocess(self, nb, resources):
+        with i18n.language(self.language or None):
+            return self._preprocess(nb, resources)
+
+    def _preprocess(self, nb, resources):
         info = resources["nbgrader"]
         root = _course_root(resources)
         notebook, assignment, student = info["notebook"], info["assignment"], info["student"]
@@ -88,14 +98,15 @@ class GradeAnswers(NbGraderPreprocessor):
             ex = grading.find(notebook, grade_id[len(GRADE_PREFIX):])
             if ex is None:
                 raise ValueError(f"{notebook}: no grader for the cell {grade_id} (cnnbook.exercises)")
-            result = grading.grade(ex, source, secret)
+            result = grading.grade(ex, source, secret)  # in the language set above
             flags.extend(f for f in result.flags if f not in flags)
             points = float(cell.metadata["nbgrader"]["points"])
             score = points * result.score / result.points if result.points else 0.0
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=result.text() + "\n")]
             if score <= 0:
+                zero = grading._("0 of {points:g} points", points=points)
                 cell.outputs.append(nbformat.v4.new_output(
-                    "error", ename="Score", evalue=f"0 of {points:g} points", traceback=[f"Score: 0 of {points:g} points"]))
+                    "error", ename="Score", evalue=zero, traceback=[f"Score: {zero}"]))
             elif score < points:
                 cell.outputs.append(nbformat.v4.new_output(
                     "execute_result", data={"text/plain": f"{score:g}"}, execution_count=cell.get("execution_count")))

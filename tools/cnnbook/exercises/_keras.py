@@ -4,6 +4,8 @@ layer, with the weights the conversion must give."""
 
 import numpy as np
 
+from ..grading import _
+
 ADAPTERS = '''
 import numpy as np
 import cnnlib
@@ -20,11 +22,14 @@ def convert(fn, arch, params, state):
 
 
 def compare(got, want, case):
-    assert isinstance(got, dict), "the Keras model's weights could not be read"
+    assert isinstance(got, dict), _("the Keras model's weights could not be read")
     for layer, weights in want.items():
         mine = got.get(layer)
-        assert mine is not None and len(mine) == len(weights), f"{case}: layer {layer} has no weights set"
+        assert mine is not None and len(mine) == len(weights), _("{case}: layer {layer} has no weights set", case=case, layer=layer)
         for i, (a, b) in enumerate(zip(mine, weights)):
-            what = ["kernel", "bias"][i] if len(weights) == 2 else ["gamma", "beta", "moving mean", "moving variance"][i]
-            assert np.shape(a) == b.shape, f"{case}: {layer} {what}: shape {np.shape(a)}, expected {b.shape}"
-            assert np.allclose(a, b, rtol=1e-5, atol=1e-6), f"{case}: {layer} {what}: wrong values (copy and reorder every weight)"
+            what = ([_("kernel"), _("bias")] if len(weights) == 2
+                    else [_("gamma"), _("beta"), _("moving mean"), _("moving variance")])[i]
+            assert np.shape(a) == b.shape, _("{case}: {layer} {what}: shape {got}, expected {want}", case=case, layer=layer,
+                                             what=what, got=np.shape(a), want=b.shape)
+            assert np.allclose(a, b, rtol=1e-5, atol=1e-6), _(
+                "{case}: {layer} {what}: wrong values (copy and reorder every weight)", case=case, layer=layer, what=what)

@@ -2,7 +2,7 @@
 
 import cnnlib
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 
 
 def _lenet_layers(conv_params, dense_params):
@@ -12,7 +12,8 @@ def _lenet_layers(conv_params, dense_params):
             continue
         want = W.size + layer.params["b"].size
         got = conv_params(*W.shape[1::-1], *W.shape[2:]) if W.ndim == 4 else dense_params(*W.shape)
-        assert got == want, f"{name} with weights {W.shape}: your function says {got}, the layer has {want}"
+        assert got == want, _("{name} with weights {W}: your function says {got}, the layer has {want}", name=name, W=W.shape,
+                               got=got, want=want)
 
 
 @exercise("01_why_cnns", "conv_params", uses=("dense_params",))
@@ -24,11 +25,13 @@ def groups(rng):
     def hidden(conv_params, dense_params):
         want = FN * C * FH * FW + FN
         got = conv_params(C, FN, FH, FW)
-        assert got == want, f"conv_params(C={C}, FN={FN}, FH={FH}, FW={FW}), a filter that is not square: got {got!r}, expected {want}"
+        assert got == want, _("conv_params(C={C}, FN={FN}, FH={FH}, FW={FW}), a filter that is not square: got {got!r}, "
+                               "expected {want}", C=C, FN=FN, FH=FH, FW=FW, got=got, want=want)
         got = conv_params(2, 1, 1, 1)
-        assert got == 3, f"conv_params(C=2, FN=1, FH=1, FW=1): got {got!r}, expected 3 (two weights and one bias)"
+        assert got == 3, _("conv_params(C=2, FN=1, FH=1, FW=1): got {got!r}, expected 3 (two weights and one bias)", got=got)
         got = dense_params(n_in, n_out)
-        assert got == n_in * n_out + n_out, f"dense_params({n_in}, {n_out}): got {got!r}, expected {n_in * n_out + n_out}"
+        assert got == n_in * n_out + n_out, _("dense_params({n_in}, {n_out}): got {got!r}, expected {want}", n_in=n_in,
+                                               n_out=n_out, got=got, want=n_in * n_out + n_out)
 
-    return [Group("the check: LeNet's five layers", 2, _lenet_layers),
-            Group("hidden: a filter that is not square, other layer sizes", 1, hidden)]
+    return [Group(_("the check: LeNet's five layers"), 2, _lenet_layers),
+            Group(_("hidden: a filter that is not square, other layer sizes"), 1, hidden)]

@@ -3,7 +3,7 @@
 import numpy as np
 from cnnlib import checks
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 from ._cases import fitting_conv_case, seed
 
 
@@ -11,7 +11,7 @@ from ._cases import fitting_conv_case, seed
 def groups(rng):
     case, data, filters = fitting_conv_case(rng, stride=2, pad=2), seed(rng), int(rng.integers(3, 7))
     return [
-        Group("the check's five cases", 2, lambda fn: checks.check_conv_forward(fn)),
-        Group("hidden: float32, a filter that is not square, stride 2, padding 2", 1,
+        Group(_("the check's five cases"), 2, lambda fn: checks.check_conv_forward(fn)),
+        Group(_("hidden: float32, a filter that is not square, stride 2, padding 2"), 1,
               lambda fn: checks.check_conv_forward(fn, cases=[case], seed=data, dtype=np.float32, filters=filters)),
     ]

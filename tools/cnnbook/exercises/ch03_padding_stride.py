@@ -2,7 +2,7 @@
 
 from cnnlib import checks
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 
 
 @exercise("03_padding_stride", "conv_output_size")
@@ -16,7 +16,7 @@ def groups(rng):
     H = int(rng.integers(1, 5))
     too_large = (H, H + int(rng.integers(1, 4)), 1, 0)  # the filter is larger than the input
     return [
-        Group("the check's seven cases", 2, lambda fn: checks.check_conv_output_size(fn)),
-        Group("hidden: strides of 2 to 4, and a filter larger than the input (ValueError)", 1,
+        Group(_("the check's seven cases"), 2, lambda fn: checks.check_conv_output_size(fn)),
+        Group(_("hidden: strides of 2 to 4, and a filter larger than the input (ValueError)"), 1,
               lambda fn: checks.check_conv_output_size(fn, cases=fitting, misfit=too_large)),
     ]

@@ -2,7 +2,7 @@
 
 from cnnlib import checks
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 from ._cases import seed
 
 
@@ -15,9 +15,9 @@ def maxpool_groups(rng):
     hidden = [((N, C, 2 * OH + 1, 2 * OW + 2), 3, 2)]
     data = seed(rng)
     return [
-        Group("the check's windows that do not overlap", 1, lambda fn: checks.check_maxpool_backward(fn, cases=plain)),
-        Group("the check's overlapping windows", 1, lambda fn: checks.check_maxpool_backward(fn, cases=overlapping)),
-        Group("hidden: overlapping 3x3 windows, stride 2, a non-square input", 1,
+        Group(_("the check's windows that do not overlap"), 1, lambda fn: checks.check_maxpool_backward(fn, cases=plain)),
+        Group(_("the check's overlapping windows"), 1, lambda fn: checks.check_maxpool_backward(fn, cases=overlapping)),
+        Group(_("hidden: overlapping 3x3 windows, stride 2, a non-square input"), 1,
               lambda fn: checks.check_maxpool_backward(fn, cases=hidden, seed=data)),
     ]
 

@@ -6,7 +6,7 @@ library's backward passes and col2im are switched off.
 
 from cnnlib import checks
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 from ._cases import seed
 
 SWITCHED_OFF = (
@@ -21,7 +21,7 @@ def groups(rng):
     C, FN = int(rng.integers(2, 4)), int(rng.integers(4, 7))
     case, data = [((2, C, int(rng.integers(6, 10)), int(rng.integers(5, 9))), (FN, 5), 2)], seed(rng)
     return [
-        Group("the check's five cases", 2, lambda fn: checks.check_conv_input_grad(fn)),
-        Group("hidden: 5x5 filters, more filters than channels, padding 2, a non-square input", 1,
+        Group(_("the check's five cases"), 2, lambda fn: checks.check_conv_input_grad(fn)),
+        Group(_("hidden: 5x5 filters, more filters than channels, padding 2, a non-square input"), 1,
               lambda fn: checks.check_conv_input_grad(fn, cases=case, seed=data)),
     ]

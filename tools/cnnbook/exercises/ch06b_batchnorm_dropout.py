@@ -2,7 +2,7 @@
 
 from cnnlib import checks
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 from ._cases import seed
 
 
@@ -11,7 +11,7 @@ def groups(rng):
     N, data = int(rng.integers(24, 40)), seed(rng)
     scales = [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]
     return [
-        Group("the check's four cases", 2, lambda fn: checks.check_batchnorm_backward(fn)),
-        Group("hidden: a larger batch, eps 1e-5, features on scales from 0.01 to 1000", 1,
+        Group(_("the check's four cases"), 2, lambda fn: checks.check_batchnorm_backward(fn)),
+        Group(_("hidden: a larger batch, eps 1e-5, features on scales from 0.01 to 1000"), 1,
               lambda fn: checks.check_batchnorm_backward(fn, cases=[(N, 6)], seed=data, eps=1e-5, scales=scales)),
     ]

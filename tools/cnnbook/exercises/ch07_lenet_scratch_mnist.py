@@ -4,7 +4,7 @@ import numpy as np
 
 import cnnlib
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 
 ADAPTERS = '''
 import cnnlib
@@ -21,10 +21,14 @@ def _expected(options, x):
 def _compare(fn, options, x):
     want = _expected(options, x)
     got = fn(options, x)
-    assert isinstance(got, dict), f"LeNet({options}): return a dict of layer name -> float, got {type(got).__name__}"
-    assert list(got) == list(want), f"LeNet({options}): expected the keys {list(want)}, got {list(got)}"
+    assert isinstance(got, dict), _("LeNet({options}): return a dict of layer name -> float, got {kind}", options=options,
+                                    kind=type(got).__name__)
+    assert list(got) == list(want), _("LeNet({options}): expected the keys {want}, got {got}", options=options,
+                                      want=list(want), got=list(got))
     for key in want:
-        assert np.isclose(got[key], want[key], rtol=1e-4), f"LeNet({options}), layer {key}: got {got[key]:.6g}, expected {want[key]:.6g}"
+        assert np.isclose(got[key], want[key], rtol=1e-4), _(
+            "LeNet({options}), layer {key}: got {got:.6g}, expected {want:.6g}", options=options, key=key, got=got[key],
+            want=want[key])
 
 
 @exercise("07_lenet_scratch_mnist", "activation_stds", block=False, preload=("cnnlib",), adapters=ADAPTERS, adapter="lenet")
@@ -37,5 +41,5 @@ def groups(rng):
         for options in (dict(weight_init=0.01, seed=0), dict(weight_init="he", seed=0)):
             _compare(fn, options, check_x)
 
-    return [Group("the check's two networks (std 0.01 and He)", 2, check),
-            Group("hidden: another initialisation, another seed, other images", 1, lambda fn: _compare(fn, hidden, x))]
+    return [Group(_("the check's two networks (std 0.01 and He)"), 2, check),
+            Group(_("hidden: another initialisation, another seed, other images"), 1, lambda fn: _compare(fn, hidden, x))]

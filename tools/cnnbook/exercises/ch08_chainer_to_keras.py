@@ -2,7 +2,7 @@
 
 import cnnlib
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 from ._keras import ADAPTERS, compare
 
 
@@ -30,7 +30,7 @@ def groups(rng):
     hidden = _case(int(rng.integers(1, 1000)), rng)
     check = _case(3)
     return [
-        Group("the check's LeNet (seed 3)", 2, lambda fn: compare(fn("lenet", check, {}), _want(check), "LeNet")),
-        Group("hidden: biases that are not zero", 1,
-              lambda fn: compare(fn("lenet", hidden, {}), _want(hidden), "LeNet with non-zero biases")),
+        Group(_("the check's LeNet (seed 3)"), 2, lambda fn: compare(fn("lenet", check, {}), _want(check), "LeNet")),
+        Group(_("hidden: biases that are not zero"), 1,
+              lambda fn: compare(fn("lenet", hidden, {}), _want(hidden), _("LeNet with non-zero biases"))),
     ]

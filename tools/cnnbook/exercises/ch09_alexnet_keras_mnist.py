@@ -1,6 +1,6 @@
 """Chapter 9: ``same_output_shapes`` (output sizes of AlexNet's layers under 'same' padding)."""
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 
 LAYERS = [(4, 96), (2, None), (1, 256), (2, None), (1, 384), (1, 384), (1, 256), (2, None)]
 
@@ -17,12 +17,14 @@ def _expected(h, w, c):
 def _compare(fn, shapes):
     for shape in shapes:
         got = fn(shape)
-        assert got is not None, "same_output_shapes returned None: did you forget `return`?"
+        assert got is not None, _("{function} returned None: did you forget `return`?", function="same_output_shapes")
         got = [tuple(int(v) for v in s) for s in got]
-        assert len(got) == 8, f"input {shape}: expected 8 shapes (one per conv and pooling layer), got {len(got)}"
+        assert len(got) == 8, _("input {shape}: expected 8 shapes (one per conv and pooling layer), got {n}", shape=shape,
+                                 n=len(got))
         want = _expected(*shape)
         for i, (a, b) in enumerate(zip(got, want)):
-            assert a == b, f"input {shape}, layer {i + 1} of 8: you computed {a}, expected {b}"
+            assert a == b, _("input {shape}, layer {i} of 8: you computed {got}, expected {want}", shape=shape, i=i + 1,
+                              got=a, want=b)
 
 
 @exercise("09_alexnet_keras_mnist", "same_output_shapes")
@@ -31,6 +33,6 @@ def groups(rng):
     hidden = [(4 * int(rng.integers(25, 75)) + 1, 4 * int(rng.integers(8, 20)) + 1, 3),
               (4 * int(rng.integers(1, 4)) + 1,) * 2 + (2,)]
     return [
-        Group("the check's three inputs", 2, lambda fn: _compare(fn, [(28, 28, 1), (1, 28, 28), (32, 32, 3)])),
-        Group("hidden: inputs whose sizes are not multiples of the strides", 1, lambda fn: _compare(fn, hidden)),
+        Group(_("the check's three inputs"), 2, lambda fn: _compare(fn, [(28, 28, 1), (1, 28, 28), (32, 32, 3)])),
+        Group(_("hidden: inputs whose sizes are not multiples of the strides"), 1, lambda fn: _compare(fn, hidden)),
     ]

@@ -4,7 +4,7 @@ import numpy as np
 
 import cnnlib
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 from ._keras import ADAPTERS, compare
 
 
@@ -36,8 +36,8 @@ def groups(rng):
     check = _case(3, np.random.default_rng(4))
     hidden = _case(int(rng.integers(1, 1000)), rng)
     return [
-        Group("the check's AlexNet (running averages not the defaults)", 2,
+        Group(_("the check's AlexNet (running averages not the defaults)"), 2,
               lambda fn: compare(fn("alexnet", *check), _want(*check), "AlexNet")),
-        Group("hidden: biases, gammas and betas that are not their defaults", 1,
-              lambda fn: compare(fn("alexnet", *hidden), _want(*hidden), "AlexNet, other parameters")),
+        Group(_("hidden: biases, gammas and betas that are not their defaults"), 1,
+              lambda fn: compare(fn("alexnet", *hidden), _want(*hidden), _("AlexNet, other parameters"))),
     ]

@@ -4,7 +4,7 @@ import numpy as np
 
 from cnnlib import checks
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 from ._cases import seed
 
 
@@ -14,7 +14,7 @@ def groups(rng):
                       int(rng.integers(6, 9)), int(rng.integers(1, 5)))
     data = seed(rng)
     return [
-        Group("the check's four cases", 2, lambda fn: checks.check_conv1x1(fn)),
-        Group("hidden: more channels than filters, a non-square input, float32", 1,
+        Group(_("the check's four cases"), 2, lambda fn: checks.check_conv1x1(fn)),
+        Group(_("hidden: more channels than filters, a non-square input, float32"), 1,
               lambda fn: checks.check_conv1x1(fn, cases=[(N, C, H, W, FN)], seed=data, dtype=np.float32)),
     ]

@@ -2,7 +2,7 @@
 
 from cnnlib import checks
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 from ._cases import seed
 
 
@@ -13,7 +13,7 @@ def groups(rng):
     w = w + 1 if w == h else w                                # a map that is not square
     data = seed(rng)
     return [
-        Group("the check's four cases", 2, lambda fn: checks.check_grad_cam(fn)),
-        Group("hidden: more channels, several images, a map that is not square", 1,
+        Group(_("the check's four cases"), 2, lambda fn: checks.check_grad_cam(fn)),
+        Group(_("hidden: more channels, several images, a map that is not square"), 1,
               lambda fn: checks.check_grad_cam(fn, cases=[(N, h, w, K), (1, 1, 1, K)], seed=data)),
     ]

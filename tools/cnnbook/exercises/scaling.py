@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..grading import Group, exercise
+from ..grading import Group, _, exercise
 
 
 def _gradient(X, y, w):
@@ -16,7 +16,7 @@ def _check(fn):
         bounds = np.cumsum([0] + sizes)
         grads = [_gradient(X[a:b], y[a:b], w) for a, b in zip(bounds[:-1], bounds[1:])]
         got = fn(grads, sizes)
-        assert np.allclose(np.asarray(got, dtype=float), _gradient(X, y, w)), f"slices of {sizes}: not the gradient over all 12 rows"
+        assert np.allclose(np.asarray(got, dtype=float), _gradient(X, y, w)), _("slices of {sizes}: not the gradient over all 12 rows", sizes=sizes)
 
 
 @exercise("scaling", "combine_replica_gradients")
@@ -28,9 +28,9 @@ def groups(rng):
         g1, g2 = np.full((3, 2), a), np.full((3, 2), b)
         want = (big * g1 + small * g2) / (big + small)
         got = np.asarray(fn([g1, g2], [big, small]), dtype=float)
-        assert got.shape == (3, 2), f"2-D gradients: shape {got.shape}, expected (3, 2)"
-        assert np.allclose(got, want), f"slices of {big} and {small} rows: wrong weighted mean"
-        assert np.allclose(np.asarray(fn([g2], [small]), dtype=float), g2), "one replica: its own gradient"
+        assert got.shape == (3, 2), _("2-D gradients: shape {got}, expected (3, 2)", got=got.shape)
+        assert np.allclose(got, want), _("slices of {big} and {small} rows: wrong weighted mean", big=big, small=small)
+        assert np.allclose(np.asarray(fn([g2], [small]), dtype=float), g2), _("one replica: its own gradient")
 
-    return [Group("the check's equal and unequal slices", 2, _check),
-            Group("hidden: 2-D gradients, very unequal slices, one replica", 1, hidden)]
+    return [Group(_("the check's equal and unequal slices"), 2, _check),
+            Group(_("hidden: 2-D gradients, very unequal slices, one replica"), 1, hidden)]
