@@ -109,6 +109,8 @@ class _Converter:
             stem = Path(target).stem
             return self._link(shown or self.text.titles.get(stem, stem), stem)
         if role in ("ref", "numref"):
+            if target in self.pages:  # an entry of a Markdown page (references.md): a link to that page
+                return f"[{shown or target.replace('-', ' ')}]({self.pages[target]})"
             stem = self.text.where.get(target, self.stem)
             number = self._number(target)
             if number:
