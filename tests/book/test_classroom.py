@@ -182,3 +182,70 @@ def test_course_refuses_a_folder_the_repository_would_publish():
     with pytest.raises(ValueError, match="not ignored"):
         nbgrader_course(BOOK, ROOT / "a-course-that-git-would-publish")
     assert not (ROOT / "a-course-that-git-would-publish").exists()
+
+
+# ------------------------------------------------------------------------- the Japanese edition
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+IM2COL_WRONG_ORDER = """\
+def my_im2col(x, filter_h, filter_w, stride=1, pad=0):
+    col = cnnlib.im2col(x, filter_h, filter_w, stride, pad)   # columns as (FH, FW, C), not (C, FH, FW)
+    C = x.shape[1]
+    return col.reshape(len(col), C, filter_h * filter_w).transpose(0, 2, 1).reshape(len(col), -1)
+"""
+
+
+def _run_cells(sources, tmp_path):
+    """Run cells in a fresh Python without CNNLIB_LANG, as a student's kernel would: (rc, stdout, stderr)."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "cells.py"
+    script.write_text("\n\n".join(sources), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "CNNLIB_LANG"}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_japanese_student_edition(tmp_path, capsys):
+    """--lang ja: the prose from the Japanese catalogs in plain Markdown, Japanese stubs, and the
+    chapter's own first cell sets the checks' language, so a student's wrong answer is diagnosed in
+    Japanese and a right one passes in Japanese with nothing set by the student."""
+    out = tmp_path / "ja"
+    assert main(["student-edition", str(out), "--book", str(BOOK), "--lang", "ja"]) == 0
+    assert "student edition written to" in capsys.readouterr().out
+    assert sorted(p.name for p in out.glob("*.ipynb")) == sorted(p.name for p in BOOK.glob("*.ipynb"))
+    nb = nbformat.read(out / "05_im2col.ipynb", as_version=4)
+    prose = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert prose[0].startswith("# im2col") and JAPANESE.search(prose[0]), prose[0][:200]
+    assert "**演習 1.**" in "\n".join(prose) and "**Exercise" not in "\n".join(prose)
+    for path in out.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert not RAW_MYST.search(cell.source), (path.name, RAW_MYST.search(cell.source).group(0))
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    setup = next(s for s in code if "import cnnlib" in s)
+    assert setup.rstrip().endswith('cnnlib.set_language("ja")  # チェックと採点のメッセージを日本語で表示する')
+    stubs = [s for s in code if s.startswith("# 演習：ここに解答を書き、下のチェックセルを実行する。")]
+    assert len(stubs) == 2 and "raise NotImplementedError('my_im2colを書く')" in stubs[0], stubs
+    check = next(s for s in code if "check_im2col(my_im2col)" in s)
+
+    rc, stdout, stderr = _run_cells([setup, "import numpy as np", IM2COL_WRONG_ORDER, check], tmp_path)
+    assert rc != 0 and "CheckFailed: im2col、x (2, 3, 5, 5)、フィルター3x3、ストライド1、パディング1：" in stderr, stderr[-2000:]
+    assert "列目（チャンネル" in stderr and "values are wrong" not in stderr, stderr[-2000:]
+    reference = next(c.source for c in nbformat.read(BOOK / "05_im2col.ipynb", as_version=4).cells
+                     if "solution" in c.metadata.get("tags", []) and "def my_im2col" in c.source)
+    rc, stdout, stderr = _run_cells([setup, "import numpy as np", reference, check], tmp_path)
+    assert rc == 0 and stdout == "im2col：5ケースすべてで参照実装と一致した\n", (stdout, stderr[-2000:])
+    rc, stdout, stderr = _run_cells([setup, stubs[0], check], tmp_path)
+    assert "im2col：関数がまだ書かれていない（NotImplementedError: my_im2colを書く）。" in stderr, stderr[-2000:]
+
+
+def test_the_english_edition_stays_english(tmp_path):
+    out = tmp_path / "en"
+    student_edition(BOOK, out)
+    nb = nbformat.read(out / "05_im2col.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "set_language" not in code and "# Exercise: write your answer here" in code and not JAPANESE.search(code)
+    assert "**Exercise 1.**" in "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")

@@ -337,3 +337,40 @@ def test_a_class_of_cheaters(tmp_path):
     assert not new, f"the course run left files git would commit: {sorted(new)[:5]}"
     seconds = time.perf_counter() - start
     print(f"class of cheaters: {seconds:.0f} s; per command (s): {STEP_SECONDS}")
+
+
+def test_a_japanese_course(tmp_path, monkeypatch):
+    """--lang ja: the released notebook in Japanese, and the feedback of a wrong and a right answer
+    in Japanese, with the language set only by the course (nbgrader_config.py), not the environment."""
+    monkeypatch.delenv("CNNLIB_LANG", raising=False)
+    start = time.perf_counter()
+    course = tmp_path / "course"
+    assert main(["student-edition", "--format", "nbgrader", str(course), "--book", str(BOOK), "--lang", "ja"]) == 0
+    assert 'c.GradeAnswers.language = "ja"' in (course / "nbgrader_config.py").read_text()
+    _nbgrader(course, "generate_assignment", "04_pooling")
+    released = course / "release" / "04_pooling" / "04_pooling.ipynb"
+    cells = nbformat.read(released, as_version=4).cells
+    prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert prose.startswith("# プーリング") and "**演習 1.**" in prose and "{exercise}" not in prose and "{glue" not in prose
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert 'cnnlib.set_language("ja")' in code and "# 採点：コースの採点器が" in code and "# Graded" not in code
+    for student, answers in (("2001", ASSIGNS), ("2002", HONEST)):
+        folder = course / "submitted" / student / "04_pooling"
+        folder.mkdir(parents=True)
+        nbformat.write(_submission(released, answers), folder / "04_pooling.ipynb")
+    _nbgrader(course, "autograde", "04_pooling")
+    _nbgrader(course, "generate_feedback", "04_pooling")
+
+    def feedback(student):
+        return (course / "feedback" / student / "04_pooling" / "04_pooling.html").read_text()
+
+    wrong, right = feedback("2001"), feedback("2002")
+    assert "✓ チェックの重ならない窓：1点中1点" in wrong
+    assert "✗ チェックの重なる窓：1点中0点：maxpool_backward、x (2, 2, 7, 7)、プーリング3、ストライド2（窓が重なる）" in wrong
+    assert "足し合わせる（=ではなく+=を使う）" in wrong and "ADD them" not in wrong and " of 1 points" not in wrong
+    assert all(f"✓ {title}：1点中1点" in right for title in
+               ("チェックの重ならない窓", "チェックの重なる窓", "隠し：重なる3x3の窓、ストライド2、正方形でない入力")), right[-3000:]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        scores = {s.student.id: s.score for s in gb.find_assignment("04_pooling").submissions}
+    assert scores == {"2001": 1, "2002": 3}
+    print(f"Japanese course: {time.perf_counter() - start:.0f} s")
