@@ -351,7 +351,8 @@ def test_a_japanese_course(tmp_path, monkeypatch):
     released = course / "release" / "04_pooling" / "04_pooling.ipynb"
     cells = nbformat.read(released, as_version=4).cells
     prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
-    assert prose.startswith("# プーリング") and "**演習 1.**" in prose and "{exercise}" not in prose and "{glue" not in prose
+    assert prose.startswith("# プーリング") and re.search(r"\*\*演習 \d+\.\*\*", prose) and "**Exercise" not in prose
+    assert "{exercise}" not in prose and "{glue" not in prose and "{doc}" not in prose
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
     assert 'cnnlib.set_language("ja")' in code and "# 採点：コースの採点器が" in code and "# Graded" not in code
     for student, answers in (("2001", ASSIGNS), ("2002", HONEST)):
@@ -368,6 +369,8 @@ def test_a_japanese_course(tmp_path, monkeypatch):
     assert "✓ チェックの重ならない窓：1点中1点" in wrong
     assert "✗ チェックの重なる窓：1点中0点：maxpool_backward、x (2, 2, 7, 7)、プーリング3、ストライド2（窓が重なる）" in wrong
     assert "足し合わせる（=ではなく+=を使う）" in wrong and "ADD them" not in wrong and " of 1 points" not in wrong
+    assert "採点セル：<code>grade_maxpool_backward</code>" in wrong and "学生の解答" in wrong and "得点：1.0 / 3.0" in wrong
+    assert "Student's answer" not in wrong and "Score:" not in wrong, "nbgrader's labels in Japanese too"
     assert all(f"✓ {title}：1点中1点" in right for title in
                ("チェックの重ならない窓", "チェックの重なる窓", "隠し：重なる3x3の窓、ストライド2、正方形でない入力")), right[-3000:]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:

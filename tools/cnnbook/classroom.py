@@ -409,6 +409,8 @@ c.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(cnnbook.__file__), "templates"),
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
 ]
+# the page: index.html.j2 (nbgrader's, in English) or feedback_ja.html.j2 (its labels in Japanese)
+c.HTMLExporter.template_file = "{feedback_page}"
 
 # zip_collect: the LMS download, one zip or several (a resubmission: add the new download beside
 # the old and run `nbgrader zip_collect --force NAME`; the newer file of a student wins).
@@ -509,7 +511,8 @@ def _nbgrader_course(book_dir, out_dir, force, late_percent, lang):
         _copy_extras(book_dir, raw, assignment)
         summary[path.stem] = exercises
     _warn_missing(text)
-    (out_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(late_percent=late_percent, language=lang), encoding="utf-8")
+    (out_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(
+        late_percent=late_percent, language=lang, feedback_page="index.html.j2" if lang == "en" else f"feedback_{lang}.html.j2"), encoding="utf-8")
     secret = out_dir / grading.SECRET_FILE
     if not secret.exists():
         secret.write_text(grading.new_secret() + "\n", encoding="utf-8")
