@@ -81,13 +81,14 @@ def catalog(package, lang):
 
 def translator(package):
     """The function ``_(template, **fields)`` of ``package``: ``template`` (English) in the
-    current language, formatted with ``fields`` (``str.format`` syntax)."""
+    current language, formatted with ``fields`` (``str.format`` syntax); a text without fields
+    is returned as it is (braces and all: a hint of the book, say)."""
 
     def _(template, /, **fields):
         lang = get_language()
         if lang != "en":
             template = catalog(package, lang).get(template, template)
-        return template.format(**fields)
+        return template.format(**fields) if fields else template
 
     _.package = package
     return _
