@@ -236,3 +236,10 @@ def test_a_course_notebook_in_japanese_has_japanese_stubs_and_graded_cells():
     assert "# Graded: the course's grader runs your maxpool_backward" in [c.source for c in english.cells][
         [c.metadata["nbgrader"]["grade_id"] for c in english.cells].index(exercises[0]["grade_id"])]
     assert np.isfinite(exercises[0]["points"])
+
+
+def test_a_hint_is_shown_as_written_when_it_has_no_japanese():
+    """A hint is looked up, not formatted: braces stay, and a hint missing from the catalog stays English."""
+    for lang in ("en", "ja"):
+        with i18n.language(lang):
+            assert "raise NotImplementedError('use d[{k}] here')" in classroom.stub_source("def f(d):\n    return d\n", "use d[{k}] here")
