@@ -85,7 +85,8 @@ class _Converter:
     def _glue(self, name):
         stored = self.text._glue(name)  # the book's stored value, as the student edition shows it
         lang = ', lang="ja"' if self.text.lang == "ja" else ""
-        expression = f"cnnlib.glued({json.dumps(name)}, default={json.dumps(stored, ensure_ascii=False)}{lang})"
+        # __import__: the expression works in a kernel that has run nothing yet (the stored value)
+        expression = f"__import__(\"cnnlib\").glued({json.dumps(name)}, default={json.dumps(stored, ensure_ascii=False)}{lang})"
         if self.text.lang == "ja":
             stored = japanese_figure(stored)
         if self.flavour == "portable":  # no inline expressions outside jupyterlab-myst: the stored value
@@ -107,6 +108,9 @@ class _Converter:
             return self._glue(name)
         if role == "doc":
             stem = Path(target).stem
+            page = getattr(self.text, "page_files", {}).get(stem)
+            if page:  # a Markdown page of the book (glossary.md): the edition carries it
+                return f"[{shown or self.text.titles.get(stem, stem)}]({page})"
             return self._link(shown or self.text.titles.get(stem, stem), stem)
         if role in ("ref", "numref"):
             if target in self.pages:  # an entry of a Markdown page (references.md): a link to that page
@@ -246,6 +250,17 @@ def reader_edition(book_dir, out_dir, lang="en", toc=None, flavour="lab"):
     text.offsets = text.exercise_offsets(toc) if toc.exists() else {}
     out_dir.mkdir(parents=True, exist_ok=True)
     pages = _page_labels(book_dir)
+    # the Markdown pages (intro, glossary, references, ...): {doc} and label links point at them,
+    # so they come along, converted the same way, with their (translated) first heading as title
+    md_pages = {}
+    for page in sorted(book_dir.glob("*.md")):
+        source = page.read_text(encoding="utf-8")
+        md_pages[page.stem] = _translate_page(source, page.stem, lang) if lang != "en" else source
+        if md_pages[page.stem] is None:  # a page the translation leaves out (status.md): as the site shows it
+            md_pages[page.stem] = source
+        heading = re.search(r"^#\s+(.+)$", md_pages[page.stem], re.MULTILINE)
+        text.titles.setdefault(page.stem, heading.group(1).strip() if heading else page.stem)
+    text.page_files = {stem: f"{stem}.md" for stem in md_pages}
     summary = {}
     for stem, nb in text.notebooks.items():
         out = reader_notebook(nb, stem, text, text.offsets.get(stem, 0), pages, flavour)
@@ -255,12 +270,9 @@ def reader_edition(book_dir, out_dir, lang="en", toc=None, flavour="lab"):
             "exercises": text.exercises.get(stem, 0),
             "untranslated": text.untranslated.get(stem, []),
         }
-    raw = "".join(json.dumps(nb) for nb in text.notebooks.values())
-    for page in sorted(set(pages.values())):  # the pages the notebooks link to, converted the same way
-        source = (book_dir / page).read_text(encoding="utf-8")
-        if lang != "en":
-            source = _translate_page(source, Path(page).stem, lang)
-        (out_dir / page).write_text(_Converter(text, Path(page).stem, 0, pages, flavour).markdown(source), encoding="utf-8")
+    raw = "".join(json.dumps(nb) for nb in text.notebooks.values()) + "".join(md_pages.values())
+    for stem, source in md_pages.items():
+        (out_dir / f"{stem}.md").write_text(_Converter(text, stem, 0, pages, flavour).markdown(source), encoding="utf-8")
     for folder in _EXTRA_FOLDERS:
         if (book_dir / folder).is_dir() and f"{folder}/" in raw:
             shutil.copytree(book_dir / folder, out_dir / folder, dirs_exist_ok=True)
@@ -275,7 +287,10 @@ def _translate_page(source, stem, lang):
     from .translate import translate_notebook
 
     page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
-    return translate_notebook(page, stem, lang=lang)[0].cells[0].source
+    try:
+        return translate_notebook(page, stem, lang=lang)[0].cells[0].source
+    except FileNotFoundError:  # no catalog: a page the translated site leaves in English (status.md)
+        return None
 
 
 def main(argv=None):
