@@ -39,7 +39,7 @@ fi
 if [ "${1:-}" != "--no-build" ]; then
   .venv/bin/python tools/make_status.py
   bash tools/build_book.sh
-  echo "== the book is at _build/html/index.html"
+  echo "== the book is at _build/html/index.html; read the notebooks in JupyterLab: bash tools/lab.sh (or: bash tools/lab.sh ja)"
   if command -v chromium >/dev/null 2>&1; then
     bash tools/build_pdf.sh
     echo "== the PDF is at _build/pdf/book.pdf"
