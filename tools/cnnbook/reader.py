@@ -47,6 +47,8 @@ __all__ = ["reader_notebook", "reader_edition", "FLAVOURS"]
 FLAVOURS = ("lab", "portable")
 
 _EXTRA_FOLDERS = ("data", "images")
+# the notebook's MyST front matter (lab flavour): equations unnumbered, as on the website
+_FRONT_MATTER = "---\nnumbering:\n  equation: false\n---\n"
 # Sphinx's Japanese titles of the admonitions, as the Japanese site shows them
 _JA_ADMONITIONS = {"note": "注釈", "tip": "ヒント", "warning": "警告", "important": "重要"}
 _COLLAPSE_INPUT = {"hide-input", "hide-cell", "remove-cell", "remove-input"}
@@ -231,6 +233,10 @@ def reader_notebook(nb, stem, text: BookText, start=0, pages=None, flavour="lab"
                 jupyter["outputs_hidden"] = True
             if jupyter:
                 cell.metadata.setdefault("jupyter", {}).update(jupyter)
+    first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    if flavour == "lab" and first is not None:
+        # jupyterlab-myst numbers display equations; the website does not (MyST front matter, not shown)
+        first.source = _FRONT_MATTER + first.source
     nb.metadata.setdefault("cnnbook", {}).update({"edition": "reader", "flavour": flavour, "lang": text.lang,
                                                   "source": f"book/{stem}.ipynb"})
     return nb
