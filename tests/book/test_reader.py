@@ -150,9 +150,15 @@ CLOSE = re.compile(r"^(?P<fence>:{3,})[ \t]*$")
 ADMONITION_CLASSES = {"tip", "dropdown", "note", "warning", "important"}
 
 
+# the lab flavour's one other piece of MyST: front matter at the top of the first Markdown cell that
+# turns jupyterlab-myst's equation numbers off (the website does not number them)
+FRONT_MATTER = re.compile(r"\A---\n(?P<yaml>.*?)\n---\n", re.S)
+
+
 def _texts(edition, stem):
-    """The Markdown of one notebook of the edition, cell by cell."""
-    return [c.source for c in _markdown(edition.notebooks[stem])]
+    """The Markdown of one notebook of the edition, cell by cell (without the lab flavour's front matter)."""
+    return [FRONT_MATTER.sub("", c.source, count=1) if i == 0 and edition.flavour == "lab" else c.source
+            for i, c in enumerate(_markdown(edition.notebooks[stem]))]
 
 
 def _pages(edition):
@@ -198,6 +204,18 @@ def test_no_myst_left_that_the_flavour_cannot_render(generate, stem):
             assert _myst_problems(edition, text) == [], (lang, flavour, stem, i, text[:200])
         if flavour == "lab":  # the boxes are there: the role/directive checks above did see something
             assert sum(t.count("{eval}`") for t in _texts(edition, stem)) == edition.summary[f"{stem}.ipynb"]["expressions"]
+
+
+def test_front_matter_turns_equation_numbers_off_in_lab_only(edition):
+    for stem in STEMS:
+        cells = _markdown(edition.notebooks[stem])
+        found = FRONT_MATTER.match(cells[0].source)
+        if edition.flavour == "lab":
+            assert found and yaml.safe_load(found.group("yaml")) == {"numbering": {"equation": False}}, stem
+            assert cells[0].source[found.end():].startswith("# ")  # the chapter's title right after it
+        else:
+            assert not found, stem
+        assert not any(FRONT_MATTER.match(c.source) for c in cells[1:]), stem
 
 
 def test_the_markdown_pages_have_no_myst_left(edition):
@@ -715,10 +733,6 @@ def _stored_result(cell, expression):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="reader.py writes cnnlib.glued(...), and `cnnlib` is not defined in a kernel that ran no "
-                          "cell: jupyterlab-myst shows NameError in place of the figure (E's request to the "
-                          "integrator, /work/coord/s28/requests-integrator.md); remove this mark with the fix")
 def test_an_expression_in_a_fresh_kernel_gives_the_stored_value(generate):
     """A reader who runs a Markdown cell before any code cell sees the stored figure, not an error."""
     edition = generate("en", "lab")
