@@ -340,7 +340,7 @@ def test_a_class_of_cheaters(tmp_path):
 
 
 def test_a_japanese_course(tmp_path, monkeypatch):
-    """--lang ja: the released notebook in Japanese, and the feedback of a wrong and a right answer
+    """--lang ja: the released notebook in Japanese, and the feedback of wrong and right answers
     in Japanese, with the language set only by the course (nbgrader_config.py), not the environment."""
     monkeypatch.delenv("CNNLIB_LANG", raising=False)
     start = time.perf_counter()
@@ -355,7 +355,7 @@ def test_a_japanese_course(tmp_path, monkeypatch):
     assert "{exercise}" not in prose and "{glue" not in prose and "{doc}" not in prose
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
     assert 'cnnlib.set_language("ja")' in code and "# 採点：コースの採点器が" in code and "# Graded" not in code
-    for student, answers in (("2001", ASSIGNS), ("2002", HONEST)):
+    for student, answers in (("2001", ASSIGNS), ("2002", HONEST), ("2003", WRONG)):
         folder = course / "submitted" / student / "04_pooling"
         folder.mkdir(parents=True)
         nbformat.write(_submission(released, answers), folder / "04_pooling.ipynb")
@@ -375,5 +375,6 @@ def test_a_japanese_course(tmp_path, monkeypatch):
                ("チェックの重ならない窓", "チェックの重なる窓", "隠し：重なる3x3の窓、ストライド2、正方形でない入力")), right[-3000:]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         scores = {s.student.id: s.score for s in gb.find_assignment("04_pooling").submissions}
-    assert scores == {"2001": 1, "2002": 3}
+    assert scores == {"2001": 1, "2002": 3, "2003": 0}
+    assert "得点: 3点中0点" in feedback("2003") and "Score" not in feedback("2003")
     print(f"Japanese course: {time.perf_counter() - start:.0f} s")

@@ -52,6 +52,7 @@ __all__ = [
     "strip_solutions",
     "student_notebook",
     "student_edition",
+    "with_language",
     "solution_region_source",
     "nbgrader_notebook",
     "nbgrader_course",
@@ -172,7 +173,16 @@ def _source_notebook(path, text, lang):
     with the language set in its first cell that imports cnnlib."""
     if lang == "en":
         return nbformat.read(path, as_version=4)
-    nb = nbformat.from_dict(text.notebook(path.stem))
+    return with_language(text.notebook(path.stem), lang)
+
+
+def with_language(nb, lang):
+    """A copy of ``nb`` whose first code cell that imports cnnlib ends with
+    ``cnnlib.set_language(lang)``, so that its checks answer in ``lang`` in any Jupyter (English:
+    ``nb`` unchanged, as a copy)."""
+    nb = nbformat.from_dict(nb)  # deep copy
+    if _language(lang) == "en":
+        return nb
     for cell in nb.cells:
         if cell.cell_type == "code" and re.search(r"^\s*(import cnnlib|from cnnlib)", cell.source, re.MULTILINE):
             head = "" if re.search(r"^\s*import cnnlib\s*$", cell.source, re.MULTILINE) else "import cnnlib\n"

@@ -18,6 +18,8 @@ MESSAGES = {
         "✗ {title}：{points:g}点中0点：{reason}",
     "0 of {points:g} points":
         "{points:g}点中0点",
+    "Score":
+        "得点",
     "note: running the definitions of your answer cells: {problem}":
         "注意：解答セルの定義を実行したところ：{problem}",
     "your function did not return within {seconds:.0f} s":

@@ -104,9 +104,9 @@ class GradeAnswers(NbGraderPreprocessor):
             score = points * result.score / result.points if result.points else 0.0
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=result.text() + "\n")]
             if score <= 0:
-                zero = grading._("0 of {points:g} points", points=points)
+                zero, name = grading._("0 of {points:g} points", points=points), grading._("Score")
                 cell.outputs.append(nbformat.v4.new_output(
-                    "error", ename="Score", evalue=zero, traceback=[f"Score: {zero}"]))
+                    "error", ename=name, evalue=zero, traceback=[f"{name}: {zero}"]))
             elif score < points:
                 cell.outputs.append(nbformat.v4.new_output(
                     "execute_result", data={"text/plain": f"{score:g}"}, execution_count=cell.get("execution_count")))
