@@ -21,7 +21,7 @@ MESSAGES = {
     "Score":
         "得点",
     "note: running the definitions of your answer cells: {problem}":
-        "注意：解答セルの定義を実行したところ：{problem}",
+        "注意：解答セルの定義を実行すると次の問題が起きた：{problem}",
     "your function did not return within {seconds:.0f} s":
         "関数が{seconds:.0f}秒以内に戻らなかった",
     "your code ended the Python process that runs it (exit or a crash)":
