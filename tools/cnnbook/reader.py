@@ -19,7 +19,9 @@ JupyterLab with jupyterlab-myst (pinned in requirements.txt), code and outputs u
   collapsed, input and output, since the chapter needs them to run.
 
 ``--lang ja`` starts from the Japanese catalogs (:mod:`cnnbook.translate`, the website's
-translation), so the prose, the titles and the figures' labels are Japanese.
+translation), so the prose, the titles and the figures' labels are Japanese; the chapter's
+first cell that imports cnnlib also ends with ``cnnlib.set_language("ja")``, so the exercise
+checks answer in Japanese on any Jupyter (as in the Japanese student edition).
 
     python -m cnnbook.reader _build/notebooks/en
     python -m cnnbook.reader --lang ja _build/notebooks/ja
@@ -269,6 +271,10 @@ def reader_edition(book_dir, out_dir, lang="en", toc=None, flavour="lab"):
     text.page_files = {stem: f"{stem}.md" for stem in md_pages}
     summary = {}
     for stem, nb in text.notebooks.items():
+        if lang != "en":  # the exercise checks answer in the edition's language on any Jupyter (Colab, Binder)
+            from .classroom import with_language
+
+            nb = with_language(nb, lang)
         out = reader_notebook(nb, stem, text, text.offsets.get(stem, 0), pages, flavour)
         nbformat.write(out, out_dir / f"{stem}.ipynb")
         summary[f"{stem}.ipynb"] = {
