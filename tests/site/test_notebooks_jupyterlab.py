@@ -49,6 +49,7 @@ except under CI=true, where they fail.
 from __future__ import annotations
 
 import ast
+import collections
 import json
 import os
 import re
@@ -182,6 +183,9 @@ async (path, timeoutMs, next) => {
       return {summary: s ? s.textContent : '', open: d.open,
               bodyVisible: body.some(e => e.checkVisibility({checkVisibilityCSS: true}) && e.getBoundingClientRect().height > 0)};
     });
+    // jupyterlab-myst shows an inline expression's result as a bare <span> holding the text
+    out.inline = Array.from(r.querySelectorAll('span')).filter(e => !e.attributes.length && e.childNodes.length === 1
+      && e.firstChild.nodeType === Node.TEXT_NODE && !e.closest(SKIP)).map(e => e.textContent);
     out.links = Array.from(r.querySelectorAll('a[href]')).map(a => ({href: a.getAttribute('href'), text: a.textContent}));
     return out;
   });
@@ -428,10 +432,14 @@ def check(name: str, notebook: dict, page: dict, folder: Path | None = None, sta
             missing = broken_link(link["href"], folder)
             if missing:
                 problems.append(f"{where}: the link «{_norm(link['text'])[:40]}» points to {missing}, which does not exist")
-        for value in glued_values(cell):
-            stats["glued values"] += 1
-            if _norm(value) not in rendered_text:
+        inline = collections.Counter(_norm(t) for t in seen.get("inline", []))
+        for value, n in collections.Counter(_norm(v) for v in glued_values(cell)).items():
+            stats["glued values"] += n
+            if value not in rendered_text:
                 problems.append(f"{where}: the glued value {value!r} (user_expressions) is not in the rendered text")
+            elif inline[value] < n:
+                problems.append(f"{where}: the glued value {value!r} (user_expressions) is in the text but not "
+                                f"{n} time(s) as an inline expression's result")
         titles = seen.get("titles", [])
         for label in exercises(source):
             stats["exercises"] += 1
