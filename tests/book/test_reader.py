@@ -1,22 +1,29 @@
 """The reader's edition (issue 25): ``python -m cnnbook.reader [--lang en|ja] [--flavour lab|portable] OUTDIR``
 writes every chapter of book/ for JupyterLab with jupyterlab-myst (``lab``) or for any Jupyter
-(``portable``).  Each of the four editions is generated once per session into a tmp folder and
-checked chapter by chapter against the book's own notebooks:
+(``portable``).  Each of the four editions is generated once per session into a tmp folder (~6 s for
+all four) and checked chapter by chapter against the book's own notebooks:
 
-* no MyST is left that jupyterlab-myst would not render (``lab``: only ``{eval}`` roles and
-  ``:::{admonition}`` boxes with a ``:class:``), none at all in ``portable``; every link points
-  at a file of the edition (and a heading of it) or at the web;
+* no MyST is left that jupyterlab-myst would not render (``lab``: only ``{eval}`` roles,
+  ``:::{admonition}`` boxes with a ``:class:`` and the front matter that turns equation numbers
+  off), none at all in ``portable``; every link points at a file of the edition (and at a heading
+  of it) or at the web; the Markdown pages the chapters link to come along;
 * every glued figure is an ``{eval}`` expression with the book's stored value in the cell's
-  ``user_expressions`` (Japanese form in Japanese), one per glue role; ``portable`` writes the
-  stored value into the text;
+  ``user_expressions`` (Japanese form in Japanese), one per glue role, outside math;
+  ``portable`` writes the stored value into the text;
 * exercises are numbered as the website numbers them (through the whole book in _toc.yml order;
-  compared with the built pages when the site is built), solutions are collapsed boxes;
-* code cells, outputs and ids are the book's; hidden cells start collapsed;
+  compared with the built pages, English and Japanese, when the sites are built), solutions are
+  collapsed boxes titled as on the site;
+* code cells, outputs and ids are the book's (the Japanese edition's first cell importing cnnlib
+  also sets the checks' language); hidden cells start collapsed;
 * the Japanese edition is Japanese (nothing untranslated, prose mostly Japanese, 注釈, the
-  Japanese chapter titles in link texts);
-* bad input is a clear error;
-* and, in a real kernel (marked slow), the expressions of a deterministic chapter evaluate to the
-  figures the reader's own run glues.
+  Japanese titles in link texts);
+* bad input is a clear error (a copy of a chapter stands in for book/: a broken guard must not
+  write into the book);
+* and in a real kernel: an expression run before any cell gives the stored value, and after the
+  code cells of a deterministic chapter (04_pooling, marked slow: ~8 s) every expression gives
+  the figure this run glued, which is the stored one.
+
+Each check was seen to fail on a generator broken on purpose (see the session 28 report of E).
 """
 
 from __future__ import annotations
@@ -344,6 +351,9 @@ def test_glued_figures_are_inline_expressions_with_the_stored_values(generate, b
             # what the expression gives before the chapter has run: the stored value
             assert repr(eval(entry["expression"], {"cnnlib": cnnlib})) == result["data"]["text/plain"]
         assert Counter(found) == Counter(names)
+        # jupyterlab-myst evaluates a role in the text, not inside math (it would show the raw role there)
+        math = re.findall(r"\$\$.*?\$\$|(?<!\\)\$[^$\n]+\$", cell.source, re.S)
+        assert not [m for m in math if "{eval}" in m], (stem, math)
         total += len(names)
     assert edition.summary[f"{stem}.ipynb"]["expressions"] == total
     for cell in edition.notebooks[stem].cells:
@@ -590,6 +600,23 @@ def test_the_japanese_edition_is_japanese(generate, stem):
         assert en.summary[f"{stem}.ipynb"]["untranslated"] == []
         assert japanese_share(en.notebooks[stem]) < 0.05  # the measure tells English from Japanese
         assert japanese_share(ja.notebooks[stem]) >= JAPANESE_SHARE_AT_LEAST, flavour
+
+
+CATALOGS = ROOT / "locale" / "ja" / "LC_MESSAGES" / "book"
+
+
+def test_the_markdown_pages_come_along_in_the_editions_language(generate):
+    """The pages the chapters link to (glossary, references, ...) are written beside them; in Japanese
+    from the site's catalogs (references aside: its entries stay as published)."""
+    for flavour in ("lab", "portable"):
+        en, ja = _pages(generate("en", flavour)), _pages(generate("ja", flavour))
+        assert sorted(en) == sorted(ja) and {"glossary.md", "references.md"} <= set(en)
+        for name in en:
+            page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(ja[name])])
+            english = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(en[name])])
+            assert japanese_share(english) < 0.05, name
+            if (CATALOGS / name.replace(".md", ".po")).exists() and name != "references.md":
+                assert japanese_share(page) >= JAPANESE_SHARE_AT_LEAST, (flavour, name)
 
 
 def _note_boxes(edition, text):
