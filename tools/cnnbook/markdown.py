@@ -135,7 +135,7 @@ class BookText:
             name, _, fmt = target.partition(":") if role == "glue:text" else (target, "", "")
             return self._glue(name, fmt or None)
         if role == "doc":
-            return shown or self.titles.get(Path(target).stem, target)
+            return shown or self._quoted(self.titles.get(Path(target).stem, target))
         if role in ("ref", "numref"):
             if shown:
                 return shown
@@ -144,10 +144,14 @@ class BookText:
                 page, n = found
                 exercise = f"{self.words['exercise']} {n}"
                 return exercise if page == stem else self.words["of"].format(exercise=exercise, page=self.titles.get(page, page))
-            return found or target.replace("-", " ")
+            return self._quoted(found or target.replace("-", " "))
         if role == "math":
             return f"${target}$"
         return shown or target  # {term}, {abbr}, ...
+
+    def _quoted(self, title):
+        """A page's or section's title in running text: in 「」 in Japanese, where nothing else marks it."""
+        return f"「{title}」" if self.lang == "ja" else title
 
     def plain(self, markdown, stem, start=0):
         """``(text, exercises)``: ``markdown`` of notebook ``stem`` in plain Markdown; exercises
