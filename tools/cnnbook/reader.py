@@ -162,6 +162,9 @@ class _Converter:
         if self.flavour == "portable":
             if collapsed:
                 return f"<details>\n<summary>{title}</summary>\n\n{body}\n\n</details>\n"
+            # every formula on one line: renderers take math out before the Markdown, so the quote's
+            # "> " would land inside a formula that spans lines (found by D2's test)
+            body = _MATH.sub(lambda m: re.sub(r"\s*\n\s*", " ", m.group(0)), body)
             quoted = "\n".join(f"> {line}" if line else ">" for line in body.split("\n"))
             return f"> **{title}**\n>\n{quoted}\n"
         fence = ":" * max(3, max((len(f) for f in _colons(body)), default=0) + 1)
@@ -196,6 +199,8 @@ class _Converter:
 _JA = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 _JA_SPACE_BEFORE = re.compile(rf"(?<=[{_JA}]) (?=\{{glue)")
 _JA_SPACE_AFTER = re.compile(rf"(\{{glue[\w:-]*\}}`[^`]*`) (?=[{_JA}])")
+# a formula, display or inline (no code span inside)
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$`]+?\$", re.DOTALL)
 # a Markdown link whose target is a bare label (no file, no scheme, no anchor)
 _LABEL_LINK = re.compile(r"\[([^\]]*)\]\(([A-Za-z][\w-]*)\)")
 
