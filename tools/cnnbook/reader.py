@@ -115,6 +115,8 @@ class _Converter:
             page = getattr(self.text, "page_files", {}).get(stem)
             if page:  # a Markdown page of the book (glossary.md): the edition carries it
                 return f"[{shown or self.text.titles.get(stem, stem)}]({page})"
+            if stem not in self.text.notebooks:  # a page not there to link to (status.md before a build)
+                return shown or self.text.titles.get(stem, stem)
             return self._link(shown or self.text.titles.get(stem, stem), stem)
         if role in ("ref", "numref"):
             if target in self.pages:  # an entry of a Markdown page (references.md): a link to that page
