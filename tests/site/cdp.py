@@ -45,6 +45,17 @@ FLAGS = [
 ]
 
 
+def wait_for(predicate, seconds, what, interval=0.3):
+    """``predicate()``'s first true value, polled every ``interval`` s; fails after ``seconds`` naming ``what``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
 def find_chromium():
     """Debian's chromium; without it the test fails in CI and is skipped elsewhere, saying how to install it."""
     import pytest

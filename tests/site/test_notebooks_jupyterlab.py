@@ -68,7 +68,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cdp import Browser  # noqa: E402
+from cdp import Browser, wait_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 READER = ROOT / "_build" / "notebooks"
@@ -197,14 +197,6 @@ async (path, timeoutMs, next) => {
 """
 
 
-def wait_for(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
 class Lab:

@@ -25,20 +25,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cdp import Browser  # noqa: E402
+from cdp import Browser, wait_for  # noqa: E402
 
 STARTUP_S, KERNEL_S = 90, 120
 CELL = "from cnnlib import widgets\nwidgets.conv_explorer(H=7, W=7, kernel=3, stride=2, padding=0)"
 
 
-def wait_for(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
 @pytest.fixture
