@@ -28,12 +28,18 @@ if [ -z "${CNNLIB_DATA:-}" ] && [ -d ../shared/datasets ]; then
 fi
 # The checks' messages (cnnlib.checks) and the grader's feedback speak the edition's language.
 export CNNLIB_LANG=$lang
-if [ "$lang" = ja ]; then
-  # JupyterLab's interface in Japanese (the pinned language pack), in a settings folder of
-  # its own, so that the reader's own JupyterLab settings stay as they are.
-  settings=_build/lab-settings/ja
-  mkdir -p "$settings/@jupyterlab/translation-extension"
-  echo '{"locale": "ja_JP"}' > "$settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings"
-  export JUPYTERLAB_SETTINGS_DIR=$PWD/$settings
+# The book's own JupyterLab settings, one folder per language (unless JUPYTERLAB_SETTINGS_DIR is set):
+# Markdown pages (glossary.md, references.md) open rendered, not in the text editor, and in Japanese
+# the interface speaks Japanese (the pinned language pack).  Your other JupyterLab sessions keep
+# their own settings.
+if [ -z "${JUPYTERLAB_SETTINGS_DIR:-}" ]; then
+  settings=$PWD/_build/lab-settings/$lang
+  mkdir -p "$settings/@jupyterlab/docmanager-extension" "$settings/@jupyterlab/translation-extension"
+  echo '{"defaultViewers": {"markdown": "Markdown Preview"}}' \
+    > "$settings/@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"
+  if [ "$lang" = ja ]; then
+    echo '{"locale": "ja_JP"}' > "$settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings"
+  fi
+  export JUPYTERLAB_SETTINGS_DIR=$settings
 fi
 exec "$PY" -m jupyter lab "$folder" "$@"

@@ -973,3 +973,27 @@ def test_fresh_values_in_jupyterlab(labs, tmp_path):
         f"after running the code cell, the Markdown cell should show what this run glued ({FRESH_RUN}); "
         f"it shows {after['inline']} («{after['text']}»)")
     b.js("(() => { window.cnnFresh.context.model.dirty = false; window.cnnFresh.dispose(); return 0; })()")
+
+
+def test_markdown_pages_open_rendered(labs):
+    """A link from a chapter to the glossary or the references opens the page rendered (tools/lab.sh sets
+    Markdown Preview as the viewer of Markdown files), with no MyST markup left, in Japanese under lab.sh ja."""
+    if not _chapters("ja"):
+        _missing(f"no reader's edition in {READER / 'ja'}: run tools/build_book.sh")
+    lab = labs.get("ja", lang="ja")
+    b = lab.browser
+    b.js("(() => { window.jupyterapp.commands.execute('docmanager:open', {path: 'glossary.md'}); return true; })()")
+    page = wait_for(lambda: b.js(
+        "(() => { const w = Array.from(window.jupyterapp.shell.widgets('main'))"
+        ".find(w => w.context && w.context.path === 'glossary.md');"
+        " if (!w) return null;"
+        " const r = w.node.querySelector('.jp-MarkdownViewer');"
+        " return r && r.innerText.length > 200 ? {text: r.innerText, editor: !!w.node.querySelector('.cm-editor'),"
+        " tables: w.node.querySelectorAll('table').length} : null; })()"), RENDER_S,
+        "glossary.md to open rendered")
+    assert not page["editor"], "glossary.md opened in the text editor, not rendered (lab.sh's defaultViewers)"
+    assert "用語集" in page["text"] and page["tables"] >= 1, page["text"][:300]
+    for markup in ("{doc}", "{ref}", "(ref-", ":::"):
+        assert markup not in page["text"], f"glossary.md shows {markup!r}"
+    b.js("(() => { const w = Array.from(window.jupyterapp.shell.widgets('main'))"
+         ".find(w => w.context && w.context.path === 'glossary.md'); if (w) w.dispose(); })()")
