@@ -27,6 +27,9 @@ _OPTION = re.compile(r"^:([\w-]+):[ \t]*(.*)$")
 _ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<text>[^`]*)`")
 _TARGET = re.compile(r"^\((?P<label>[\w.-]+)\)=[ \t]*\n", re.MULTILINE)
 _TITLED = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+# a space between Japanese text and a 「quoted title」 (the catalogs keep the English spaces around roles)
+_JA = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_JA_QUOTE_SPACE = re.compile(rf"(?<=[{_JA}]) (?=「)|(?<=」) (?=[{_JA}])")
 _ADMONITIONS = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important", "admonition": ""}
 
 
@@ -179,4 +182,6 @@ class BookText:
         text = _FENCE.sub(directive, markdown)
         text = _TARGET.sub("", text)
         text = _ROLE.sub(lambda m: self._role(m, stem), text)
+        if self.lang == "ja":  # 「title」 closes up to the Japanese around it
+            text = _JA_QUOTE_SPACE.sub("", text)
         return text, count[0]
