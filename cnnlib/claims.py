@@ -155,6 +155,9 @@ _E_NOTATION = re.compile(r"(?<![\w.])([-+]?\d+(?:\.\d+)?)e([-+]?)0*(\d+)(?![\w.]
 # a ratio: a number followed by the multiplication sign ("972×", "1.24×", "1,000×")
 _RATIO = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)×(?![\w\d])")
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+# Japanese script and full-width punctuation (a regex character class's inside): Japanese prose puts no
+# Latin space between these and a figure (the Japanese site and the Japanese editions close it up)
+JAPANESE_SCRIPT = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 
 
 def japanese_figure(text: str) -> str:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import nbformat
 
+from cnnlib.claims import JAPANESE_SCRIPT
+
 __all__ = ["BookText"]
 
 _GLUE_PREFIX = "application/papermill.record/"
@@ -28,8 +30,7 @@ _ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<text>[^`]*)`")
 _TARGET = re.compile(r"^\((?P<label>[\w.-]+)\)=[ \t]*\n", re.MULTILINE)
 _TITLED = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 # a space between Japanese text and a 「quoted title」 (the catalogs keep the English spaces around roles)
-_JA = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-_JA_QUOTE_SPACE = re.compile(rf"(?<=[{_JA}]) (?=「)|(?<=」) (?=[{_JA}])")
+_JA_QUOTE_SPACE = re.compile(rf"(?<=[{JAPANESE_SCRIPT}]) (?=「)|(?<=」) (?=[{JAPANESE_SCRIPT}])")
 _ADMONITIONS = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important", "admonition": ""}
 
 
@@ -63,6 +64,8 @@ class BookText:
         self.where = {}  # label -> the notebook (stem) that defines it
         self.exercises = {}  # stem -> number of {exercise} blocks
         self.notebooks, self.untranslated = {}, {}
+        self.offsets = {}  # stem -> exercises before it in the book (the reader's edition sets it: exercise_offsets)
+        self.page_files = {}  # stem -> the Markdown page a {doc} names (the reader's edition carries them)
         self.missing = set()  # glued names no notebook's outputs hold
         for path in sorted(Path(book_dir).glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)

@@ -32,14 +32,14 @@ checks answer in Japanese on any Jupyter (as in the Japanese student edition).
 import argparse
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 
-from cnnlib.claims import japanese_figure
+from cnnlib.claims import JAPANESE_SCRIPT, japanese_figure
 
+from .classroom import _copy_extras, with_language
 from .markdown import _ADMONITIONS, _FENCE, _ROLE, _TARGET, _TITLED, BookText, _options
 
 __all__ = ["reader_notebook", "reader_edition", "FLAVOURS"]
@@ -48,7 +48,6 @@ __all__ = ["reader_notebook", "reader_edition", "FLAVOURS"]
 # any Jupyter renders (Colab, VS Code, Notebook, GitHub), with the stored figures only
 FLAVOURS = ("lab", "portable")
 
-_EXTRA_FOLDERS = ("data", "images")
 # the notebook's MyST front matter (lab flavour): equations unnumbered, as on the website
 _FRONT_MATTER = "---\nnumbering:\n  equation: false\n---\n"
 # Sphinx's Japanese titles of the admonitions, as the Japanese site shows them
@@ -112,7 +111,7 @@ class _Converter:
             return self._glue(name)
         if role == "doc":
             stem = Path(target).stem
-            page = getattr(self.text, "page_files", {}).get(stem)
+            page = self.text.page_files.get(stem)
             if page:  # a Markdown page of the book (glossary.md): the edition carries it
                 return f"[{shown or self.text.titles.get(stem, stem)}]({page})"
             if stem not in self.text.notebooks:  # a page not there to link to (status.md before a build)
@@ -198,9 +197,8 @@ class _Converter:
 
 
 # a space between Japanese text and a glued figure, before or after it (the Japanese site closes it up)
-_JA = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-_JA_SPACE_BEFORE = re.compile(rf"(?<=[{_JA}]) (?=\{{glue)")
-_JA_SPACE_AFTER = re.compile(rf"(\{{glue[\w:-]*\}}`[^`]*`) (?=[{_JA}])")
+_JA_SPACE_BEFORE = re.compile(rf"(?<=[{JAPANESE_SCRIPT}]) (?=\{{glue)")
+_JA_SPACE_AFTER = re.compile(rf"(\{{glue[\w:-]*\}}`[^`]*`) (?=[{JAPANESE_SCRIPT}])")
 # a formula, display or inline (no code span inside)
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$`]+?\$", re.DOTALL)
 # a Markdown link whose target is a bare label (no file, no scheme, no anchor)
@@ -279,8 +277,6 @@ def reader_edition(book_dir, out_dir, lang="en", toc=None, flavour="lab"):
     summary = {}
     for stem, nb in text.notebooks.items():
         if lang != "en":  # the exercise checks answer in the edition's language on any Jupyter (Colab, Binder)
-            from .classroom import with_language
-
             nb = with_language(nb, lang)
         out = reader_notebook(nb, stem, text, text.offsets.get(stem, 0), pages, flavour)
         nbformat.write(out, out_dir / f"{stem}.ipynb")
@@ -292,9 +288,7 @@ def reader_edition(book_dir, out_dir, lang="en", toc=None, flavour="lab"):
     raw = "".join(json.dumps(nb) for nb in text.notebooks.values()) + "".join(md_pages.values())
     for stem, source in md_pages.items():
         (out_dir / f"{stem}.md").write_text(_Converter(text, stem, 0, pages, flavour).markdown(source), encoding="utf-8")
-    for folder in _EXTRA_FOLDERS:
-        if (book_dir / folder).is_dir() and f"{folder}/" in raw:
-            shutil.copytree(book_dir / folder, out_dir / folder, dirs_exist_ok=True)
+    _copy_extras(book_dir, raw, out_dir)  # data/, images/ where a notebook or page uses them
     if text.missing:
         print(f"warning: glued values missing from the book's stored outputs (re-execute their chapters): "
               f"{', '.join(sorted(text.missing))}", file=sys.stderr)

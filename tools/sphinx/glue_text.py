@@ -20,7 +20,7 @@ from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 # one definition for the site and the reader's edition of the notebooks (python -m cnnbook.reader)
-from cnnlib.claims import japanese_figure  # noqa: F401  (tests/book/test_sphinx_i18n.py uses it from here)
+from cnnlib.claims import JAPANESE_SCRIPT, japanese_figure  # noqa: F401  (test_sphinx_i18n uses japanese_figure from here)
 
 # straight quotes, or the curly ones docutils' smart-quotes transform made of them
 _QUOTED = re.compile(r"""^(?:'(.*)'|"(.*)"|\u2018(.*)\u2019|\u201c(.*)\u201d)$""", re.DOTALL)
@@ -28,7 +28,7 @@ _QUOTED = re.compile(r"""^(?:'(.*)'|"(.*)"|\u2018(.*)\u2019|\u201c(.*)\u201d)$""
 # a figure, as opposed to a word: digits, signs, separators, units the book glues
 _FIGURE = re.compile(r"^[-+−]?[\d.,]+(?:[×%倍]|×10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?(?:\s?[%倍])?$")
 # Japanese script and full-width punctuation: no Latin space between these and a figure
-_JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_JAPANESE = re.compile(f"[{JAPANESE_SCRIPT}]")
 
 
 def _pasted(node) -> bool:
